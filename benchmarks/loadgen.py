@@ -1,0 +1,285 @@
+"""Load generator: drives one server on 127.0.0.1 from its own process, prints one JSON line.
+
+Every server is driven by the same websockets asyncio client code. Two dialects:
+- plain: wszero's protocol, JSON objects with an "op" key on /ws (raw and wszero).
+  Messages whose op starts with "wszero:" are the library's own and are skipped.
+- socketio: Engine.IO 4 / Socket.IO 5 spoken by hand over a websocket-only
+  connection, so socketio is not slowed (or sped up) by a different client stack.
+
+Scenarios (each bounded in time and in count):
+- echo: every client sends {"op": "echo"} and awaits the reply, in a loop.
+- fanout: one client sends {"op": "shout"}; the next shout goes out as soon as
+  every client has the previous one (closed loop).
+- idle: open many connections, then read the server's RSS and connect rate.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import time
+
+from websockets.asyncio.client import connect
+
+now = time.perf_counter
+CLOCK_TICKS = os.sysconf('SC_CLK_TCK')
+
+
+class Plain:
+    """wszero's wire protocol: one JSON object per message, with an "op" key."""
+
+    path = '/ws'
+
+    async def join(ws):
+        pass
+
+    def encode(op, params):
+        return json.dumps({'op': op, **params})
+
+    async def receive(ws):
+        while True:
+            message = json.loads(await ws.recv())
+            if not message['op'].startswith('wszero:'):
+                return message['op'], message
+
+
+class SocketIO:
+    """Socket.IO 5 over Engine.IO 4, websocket transport only, default namespace."""
+
+    path = '/socket.io/?EIO=4&transport=websocket'
+
+    async def join(ws):
+        await ws.recv()  # Engine.IO "0{...}" open packet
+        await ws.send('40')  # connect to namespace "/"
+        while not (await ws.recv()).startswith('40'):
+            pass
+
+    def encode(op, params):
+        return '42' + json.dumps([op, params])
+
+    async def receive(ws):
+        while True:
+            packet = await ws.recv()
+            if packet.startswith('42'):
+                return json.loads(packet[2:])
+            if packet == '2':  # Engine.IO ping: answer or be dropped
+                await ws.send('3')
+
+
+DIALECTS = {'plain': Plain, 'socketio': SocketIO}
+
+
+# ---------------------------------------------------------------- the server, seen from /proc
+
+def process_tree(pid):
+    """The pid and all its descendants (a runner may start the real server as a child)."""
+    pids = [pid]
+    for p in pids:
+        for task in os.listdir(f'/proc/{p}/task'):
+            with open(f'/proc/{p}/task/{task}/children') as f:
+                pids.extend(int(child) for child in f.read().split())
+    return pids
+
+
+def server_rss_kib(pid):
+    total = 0
+    for p in process_tree(pid):
+        with open(f'/proc/{p}/status') as f:
+            total += next(int(line.split()[1]) for line in f if line.startswith('VmRSS:'))
+    return total
+
+
+def server_cpu_seconds(pid):
+    total = 0
+    for p in process_tree(pid):
+        with open(f'/proc/{p}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / CLOCK_TICKS
+
+
+# ---------------------------------------------------------------- connections
+
+async def open_clients(dialect, port, count, concurrency=50):
+    """Open count connections, at most concurrency handshakes at a time."""
+    url = f'ws://127.0.0.1:{port}{dialect.path}'
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one():
+        async with gate:
+            ws = await connect(url, ping_interval=None, open_timeout=30, max_size=None)
+            await dialect.join(ws)
+            return ws
+
+    return await asyncio.gather(*(one() for _ in range(count)))
+
+
+async def close_clients(clients):
+    await asyncio.wait_for(asyncio.gather(*(ws.close() for ws in clients)), 30)
+
+
+async def warm_up(dialect, port):
+    """Make the server load whatever it loads lazily before anything is measured."""
+    clients = await open_clients(dialect, port, 20)
+    for ws in clients:
+        await ws.send(dialect.encode('echo', {'n': 0, 'text': 'warm'}))
+        await dialect.receive(ws)
+    await close_clients(clients)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+class Window:
+    """The measured stretch of a run: server and load-generator CPU between start and stop."""
+
+    def __init__(self, pid):
+        self.pid = pid
+
+    def start(self):
+        self.started = now()
+        self.server_cpu = server_cpu_seconds(self.pid)
+        self.own_cpu = time.process_time()
+
+    def stop(self):
+        self.elapsed = now() - self.started
+        self.server_cpu = server_cpu_seconds(self.pid) - self.server_cpu
+        self.own_cpu = time.process_time() - self.own_cpu
+
+    def report(self, work):
+        return {
+            'server_cpu_us_per': 1e6 * self.server_cpu / work,
+            'loadgen_busy': self.own_cpu / self.elapsed,
+        }
+
+
+# ---------------------------------------------------------------- scenarios
+
+async def echo(dialect, port, pid, clients, warmup, duration, max_messages):
+    sockets = await open_clients(dialect, port, clients)
+    window = Window(pid)
+    start = now() + warmup
+    end = start + duration
+    rtts = []
+
+    async def client(ws):
+        n = 0
+        while (sent := now()) < end and len(rtts) < max_messages:
+            n += 1
+            await ws.send(dialect.encode('echo', {'n': n, 'text': 'hello'}))
+            op, params = await dialect.receive(ws)
+            if op != 'echo' or params['n'] != n:
+                raise RuntimeError(f'wrong echo reply: {op} {params}')
+            if sent >= start:
+                rtts.append(now() - sent)
+
+    async def measure():
+        await asyncio.sleep(warmup)
+        window.start()
+        await asyncio.sleep(duration)
+        window.stop()
+
+    await asyncio.gather(measure(), *(client(ws) for ws in sockets))
+    await close_clients(sockets)
+    return {
+        'msgs_per_s': len(rtts) / window.elapsed,
+        'p50_ms': 1e3 * percentile(rtts, 50),
+        'p99_ms': 1e3 * percentile(rtts, 99),
+        **window.report(len(rtts)),
+    }
+
+
+async def fanout(dialect, port, pid, clients, warmup, duration, max_messages):
+    sockets = await open_clients(dialect, port, clients)
+    loop = asyncio.get_running_loop()
+    waiting = {}  # broadcast number -> [deliveries still missing, future]
+
+    async def listen(ws):
+        while True:
+            op, params = await dialect.receive(ws)
+            if op != 'shout':
+                raise RuntimeError(f'wrong broadcast: {op} {params}')
+            entry = waiting[params['n']]
+            entry[0] -= 1
+            if entry[0] == 0:
+                entry[1].set_result(now() - params['t'])
+
+    listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
+    trigger = sockets[0]
+    sent = 0
+
+    async def shout_until(deadline):
+        nonlocal sent
+        latencies = []
+        while now() < deadline and sent < max_messages:
+            sent += 1
+            waiting[sent] = [clients, loop.create_future()]
+            await trigger.send(dialect.encode('shout', {'n': sent, 't': now()}))
+            latencies.append(await asyncio.wait_for(waiting[sent][1], 30))
+            del waiting[sent]
+        return latencies
+
+    await shout_until(now() + warmup)
+    window = Window(pid)
+    window.start()
+    latencies = await shout_until(now() + duration)
+    window.stop()
+    for task in listeners:
+        task.cancel()
+    await close_clients(sockets)
+    return {
+        'deliveries_per_s': clients * len(latencies) / window.elapsed,
+        'p50_ms': 1e3 * percentile(latencies, 50),
+        'p99_ms': 1e3 * percentile(latencies, 99),
+        **window.report(clients * len(latencies)),
+    }
+
+
+async def idle(dialect, port, pid, clients, **_):
+    before = server_rss_kib(pid)
+    started = now()
+    sockets = await open_clients(dialect, port, clients)
+    connect_time = now() - started
+    # The server may still be setting up the last connections: wait for RSS to settle.
+    after = server_rss_kib(pid)
+    for _ in range(20):
+        await asyncio.sleep(0.25)
+        previous, after = after, server_rss_kib(pid)
+        if abs(after - previous) <= 0.002 * after:
+            break
+    await close_clients(sockets)
+    return {
+        'rss_kib_per_conn': (after - before) / clients,
+        'connects_per_s': clients / connect_time,
+    }
+
+
+SCENARIOS = {'echo': echo, 'fanout': fanout, 'idle': idle}
+
+
+async def main(args):
+    dialect = DIALECTS[args.dialect]
+    await warm_up(dialect, args.port)
+    result = await SCENARIOS[args.scenario](
+        dialect, args.port, args.pid, args.clients,
+        warmup=args.warmup, duration=args.duration, max_messages=args.max_messages)
+    print(json.dumps(result))
+
+
+if __name__ == '__main__':
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('scenario', choices=SCENARIOS)
+    parser.add_argument('--dialect', choices=DIALECTS, required=True)
+    parser.add_argument('--port', type=int, required=True)
+    parser.add_argument('--pid', type=int, required=True, help="the server's process id")
+    parser.add_argument('--clients', type=int, required=True)
+    parser.add_argument('--warmup', type=float, default=0.5, help='seconds before measuring')
+    parser.add_argument('--duration', type=float, default=3.0, help='seconds measured')
+    parser.add_argument('--max-messages', type=int, default=1_000_000)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    asyncio.run(main(args))

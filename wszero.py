@@ -1,0 +1,1517 @@
+"""wszero: zero-boilerplate websockets for Python.
+
+A child writes a few handlers, one for each kind of message ("op") the
+browser can send, and calls run_server()::
+
+    from wszero import *
+
+    @on('chat')
+    def chat(client, text):
+        broadcast('chat', sender=client.name, text=text)
+
+    run_server()
+
+wszero serves the web page next to the program and a websocket on the same
+port, turns every JSON message like {"op": "chat", "text": "hi"} into a call
+of the matching handler, and sends Python's replies back as JSON.  The
+browser runs the page; the server only routes messages.  In the page,
+``window.HANDLERS`` maps ops to functions and ``window.send_message(msg)``
+sends one.
+
+Why it is built this way:
+
+* Plain ``def`` handlers run one at a time on a "game thread", so a program's
+  lists and dicts never need locks.  ``time.sleep`` inside a handler hands the
+  game thread over, so everyone else carries on while one handler waits.
+  ``async def`` handlers run on the asyncio loop and also take turns.
+* The network side is asyncio and the ``websockets`` library.  Messages cross
+  between the loop and the game thread in batches, so the convenience costs
+  almost nothing.
+* Every mistake is explained in plain words, in the terminal and in the
+  browser's console, and nothing a browser sends can stop the server.
+
+This one file is the whole library: copy it next to a program, or install it.
+``python -m wszero app.py`` (or ``python wszero.py app.py``) runs a program.
+It needs Python 3.11+ and websockets 17+; pywebview is optional (``--window``).
+"""
+
+import asyncio
+import collections
+import difflib
+import html
+import inspect
+import json
+import mimetypes
+import os
+import posixpath
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+import webbrowser
+
+__version__ = "0.1.0"
+#: Bumped whenever wszero.js and the server stop understanding each other.
+PROTOCOL_VERSION = 1
+
+__all__ = ["on", "broadcast", "run_server", "Client"]
+
+#: Where the program's HTML lives; the websocket lives at /ws on the same port.
+SOCKET_PATH = "/ws"
+DEFAULT_PORT = 8000
+#: Largest message a browser may send.  A game never needs more; a bigger one
+#: is almost always a mistake (a whole image as text), and the cap keeps one
+#: page from filling the server's memory.
+MAX_MESSAGE_BYTES = 1024 * 1024
+#: Messages from one client that may wait to be handled before wszero stops
+#: reading from it, so a flooding page can't fill the server's memory.
+MAX_WAITING_MESSAGES = 256
+#: A page that stops reading is disconnected when this much is waiting for it.
+MAX_UNSENT_BYTES = 16 * 1024 * 1024
+
+#: Ops and message keys that wszero itself uses start with "wszero:", which
+#: can't be the name of a Python parameter, so they never collide with a
+#: program's own ops or values.
+RESERVED = "wszero:"
+REPLY_KEY = "wszero:id"
+SPECIAL_OPS = ("connect", "disconnect")
+
+
+class WszeroError(Exception):
+    """A mistake in the program, found at start-up and explained in words."""
+
+
+# =============================================================================
+# Words a person reads
+# =============================================================================
+# Every sentence that reaches the terminal or the browser is made here, so the
+# wording can be read, reviewed and tested in one place.
+
+
+def _where(func):
+    """'chat.py, line 4' for a function."""
+    code = func.__code__
+    return f"{os.path.basename(code.co_filename)}, line {code.co_firstlineno}"
+
+
+def _short(value, limit=60):
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _names(names):
+    """'text', 'text and name', 'a, b and c'."""
+    names = [f"'{n}'" for n in names]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _type_name(value):
+    return {dict: "an object", list: "a list", str: "a string", bool: "true or false",
+            int: "a number", float: "a number", type(None): "null"}.get(type(value), "something else")
+
+
+class say:
+    """The words wszero uses.  Each function returns one message."""
+
+    # -- mistakes found at start-up ------------------------------------------
+    def on_without_name(func):
+        return (f"@on needs the op name in brackets, like @on('chat'), "
+                f"above {func.__name__}() ({_where(func)}).")
+
+    def op_not_text(op):
+        return f"@on({op!r}): the op name must be text in quotes, like @on('chat')."
+
+    def op_reserved(op):
+        return f"@on({op!r}): names that start with '{RESERVED}' belong to wszero. Pick another name."
+
+    def not_a_function(op, thing):
+        return f"@on({op!r}) must sit just above a def, but it was used on {_short(thing)}."
+
+    def two_handlers(op, first, second):
+        return (f"There are two handlers for '{op}': {first.__name__}() ({_where(first)}) "
+                f"and {second.__name__}() ({_where(second)}). Delete one, or give it another op name.")
+
+    def no_client_param(op, func):
+        return (f"The handler {func.__name__}() for '{op}' ({_where(func)}) needs a first parameter "
+                f"for the client, like: def {func.__name__}(client):")
+
+    def star_args(op, func, signature):
+        return (f"The handler {func.__name__}{signature} for '{op}' ({_where(func)}) has *args, but "
+                f"messages fill parameters by name. Give each value its own name, "
+                f"like def {func.__name__}(client, text):")
+
+    def positional_only(op, func, signature):
+        return (f"The handler {func.__name__}{signature} for '{op}' ({_where(func)}) uses '/', "
+                f"but messages fill parameters by name. Take the '/' out.")
+
+    def special_takes_client_only(op, func, signature):
+        return (f"The '{op}' handler {func.__name__}{signature} ({_where(func)}) only gets the client. "
+                f"Write it as: def {func.__name__}(client):")
+
+    def spelling(op, func, meant):
+        return (f"Warning: @on({op!r}) above {func.__name__}() ({_where(func)}): "
+                f"did you mean '{meant}'?")
+
+    # -- mistakes in a message from a browser ----------------------------------
+    def not_json(text):
+        return (f"This message isn't JSON, so wszero can't read it: {_short(text)}. "
+                f"Send objects with send_message({{op: 'chat', text: 'hi'}}).")
+
+    def binary():
+        return "wszero only understands text messages. Send objects with send_message({op: 'chat'})."
+
+    def not_object(msg):
+        return (f"A message must be an object with an 'op', like {{\"op\": \"chat\"}}, "
+                f"but this one was {_type_name(msg)}: {_short(json.dumps(msg))}")
+
+    def no_op(msg):
+        return (f"This message has no 'op', so wszero can't tell which handler should get it: "
+                f"{_short(json.dumps(msg))}")
+
+    def op_not_string(op):
+        return f"'op' must be text, like \"chat\", but this message's op was {_short(json.dumps(op))}."
+
+    def special_from_browser(op):
+        return (f"A page can't send '{op}': wszero sends it by itself when a page "
+                f"{'connects' if op == 'connect' else 'disconnects'}.")
+
+    def reserved_from_browser(op):
+        return f"A page can't send '{_short(op)}': ops starting with '{RESERVED}' belong to wszero."
+
+    def unknown_op(op, known):
+        close = difflib.get_close_matches(op, known, n=1, cutoff=0.6)
+        hint = f" — did you mean '{close[0]}'?" if close else (
+            f" The ops it knows are: {', '.join(sorted(known))}." if known else
+            " The program has no @on handlers yet.")
+        return f"No handler for '{_short(op)}'{hint}"
+
+    def missing(op, handler, names):
+        word = "a value" if len(names) == 1 else "values"
+        return (f"The '{op}' message needs {word} for {_names(names)}. "
+                f"The handler is {handler.title}.")
+
+    def unexpected(op, handler, names):
+        takes = _names(handler.fillable) if handler.fillable else "nothing but the client"
+        return (f"The '{op}' message has {_names(names)}, but the handler only takes {takes}. "
+                f"The handler is {handler.title}.")
+
+    # -- while running -----------------------------------------------------------
+    def handler_failed_terminal(op):
+        return f"Oops! The '{op}' handler hit a problem:"
+
+    def handler_failed_browser(op, exc, where):
+        at = f" ({where})" if where else ""
+        return f"The '{op}' handler hit a problem: {type(exc).__name__}: {exc}{at}"
+
+    def cannot_send(what, key, value):
+        return (f"{what} can only send text, numbers, True/False, None, lists and dicts, "
+                f"but '{key}' was {_short(value)}.")
+
+    def op_must_be_text(what, op):
+        return f"{what}: the op must be text, like 'chat', not {_short(op)}."
+
+    def joined(client):
+        return f"{client.name} joined."
+
+    def left(client):
+        return f"{client.name} left."
+
+    def too_slow(client):
+        return f"{client.name} stopped reading messages, so wszero disconnected it."
+
+    def page_error(message, where):
+        return f"Error in the page ({where}): {message}" if where else f"Error in the page: {message}"
+
+    # -- start-up and stopping ------------------------------------------------------
+    def port_taken(port, other):
+        return f"Port {port} is already in use, so wszero is using port {other} instead."
+
+    def no_free_port(port):
+        return (f"Ports {port} to {port + 20} are all in use. Close other servers, "
+                f"or pick another with --port.")
+
+    def running(program, local, network, windows):
+        lines = [f"wszero is running {program}.", "",
+                 f"  Open this on this computer:  {local}"]
+        if network:
+            lines.append(f"  Classmates can open:         {network[0]}")
+            lines += [f"                               {url}" for url in network[1:]]
+        if windows:
+            lines += ["", "  If classmates can't connect, allow Python through the Windows firewall."]
+        lines += ["", "Press Ctrl+C to stop."]
+        return "\n".join(lines)
+
+    def stopping():
+        return "Stopping..."
+
+    def stopped():
+        return "Stopped. Bye!"
+
+    def handler_stuck():
+        return "A handler is still running, so wszero stopped without waiting for it."
+
+    # -- the command line --------------------------------------------------------
+    def usage():
+        return ("Run a wszero program:  python -m wszero app.py\n"
+                "Options:  --port N   use port N (normally 8000)\n"
+                "          --open     open the page in the web browser\n"
+                "          --window   open the page in its own window")
+
+    def no_such_program(path):
+        return f"There is no file or folder called '{path}'."
+
+    def no_program_in_folder(path):
+        return f"The folder '{path}' has no main.py (or single .py file) for wszero to run."
+
+    def many_programs_in_folder(path, names):
+        return (f"The folder '{path}' has several .py files ({', '.join(names)}). "
+                f"Name the one to run, or call it main.py.")
+
+    def no_websockets():
+        return "wszero needs the websockets library. Install it with:  pip install websockets"
+
+    def bad_port(value):
+        return f"--port needs a whole number like 8000, not '{value}'."
+
+    # -- HTTP ----------------------------------------------------------------------
+    def not_found_title(path):
+        return f"There is no file called {path}"
+
+    def python_hidden(path):
+        return (f"{path} is part of the program, and wszero never sends Python files to browsers, "
+                f"so nobody can read the code (or the answers in it!).")
+
+    def socket_address():
+        return f"This address is for wszero's live connection. Open / instead."
+
+    def method_not_allowed(method):
+        return f"wszero only serves pages (GET and HEAD), not {method}."
+
+
+# =============================================================================
+# Handlers: the registry and signature checks
+# =============================================================================
+
+
+class Handler:
+    """One function registered with @on, with its signature studied once.
+
+    ``required`` and ``accepted`` are the names a message must and may carry,
+    so checking a message later is two set comparisons.
+    """
+
+    __slots__ = ("op", "func", "is_async", "required", "accepted", "any_key", "fillable", "title")
+
+    def __init__(self, op, func):
+        self.op = op
+        self.func = func
+        self.is_async = inspect.iscoroutinefunction(func)
+        try:
+            signature = inspect.signature(func)
+        except (TypeError, ValueError):
+            raise WszeroError(say.not_a_function(op, func)) from None
+        params = list(signature.parameters.values())
+        if not params or params[0].kind not in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+            raise WszeroError(say.no_client_param(op, func))
+        rest = params[1:]
+        if any(p.kind is p.VAR_POSITIONAL for p in rest):
+            raise WszeroError(say.star_args(op, func, signature))
+        if any(p.kind is p.POSITIONAL_ONLY for p in rest):
+            raise WszeroError(say.positional_only(op, func, signature))
+        named = [p for p in rest if p.kind is not p.VAR_KEYWORD]
+        self.any_key = len(named) < len(rest)
+        self.fillable = [p.name for p in named]
+        self.accepted = frozenset(self.fillable)
+        self.required = frozenset(p.name for p in named if p.default is p.empty)
+        self.title = f"{func.__name__}{signature}"
+        if op in SPECIAL_OPS and self.required:
+            raise WszeroError(say.special_takes_client_only(op, func, signature))
+
+    def check(self, params):
+        """The mistake in a message's values, in words, or None if it fits."""
+        keys = params.keys()
+        if not keys >= self.required:
+            return say.missing(self.op, self, [n for n in self.fillable if n in self.required and n not in keys])
+        if not self.any_key and not keys <= self.accepted:
+            return say.unexpected(self.op, self, [k for k in params if k not in self.accepted])
+        return None
+
+
+class Registry:
+    """Every handler of one program, by op."""
+
+    def __init__(self):
+        self.handlers = {}
+        self.warnings = []
+
+    def add(self, op, func):
+        if not isinstance(op, str) or not op:
+            raise WszeroError(say.op_not_text(op))
+        if op.startswith(RESERVED):
+            raise WszeroError(say.op_reserved(op))
+        if not callable(func):
+            raise WszeroError(say.not_a_function(op, func))
+        if op in self.handlers:
+            raise WszeroError(say.two_handlers(op, self.handlers[op].func, func))
+        self.handlers[op] = Handler(op, func)
+        if op not in SPECIAL_OPS:
+            meant = difflib.get_close_matches(op, SPECIAL_OPS, n=1, cutoff=0.75)
+            if meant:
+                self.warnings.append(say.spelling(op, func, meant[0]))
+
+
+_registry = Registry()
+
+
+def on(op):
+    """Make the function below handle every message whose op is ``op``.
+
+    The handler's first parameter is the client that sent the message.  The
+    message's other values fill the other parameters by name; a parameter
+    with a default may be left out.  ``on('connect')`` and
+    ``on('disconnect')`` run when a page arrives and leaves.
+    """
+    if callable(op) and not isinstance(op, str):
+        raise WszeroError(say.on_without_name(op))
+
+    def register(func):
+        _registry.add(op, func)
+        return func
+
+    return register
+
+
+# =============================================================================
+# Messages: reading what a browser sent
+# =============================================================================
+
+
+class MessageError(Exception):
+    """A message a browser sent that can't be handled; str() says why.
+
+    ``about`` is the message's op, when it had one.
+    """
+
+    def __init__(self, text, about=None):
+        super().__init__(text)
+        self.about = about
+
+
+def read_message(text, handlers):
+    """Turn a message's text into (handler, params, reply_id).
+
+    Raises MessageError with the explanation for the page when the message
+    can't be handled.  Pure: no sockets, no threads.
+    """
+    try:
+        msg = json.loads(text)
+    except ValueError:
+        raise MessageError(say.not_json(text)) from None
+    if type(msg) is not dict:
+        raise MessageError(say.not_object(msg))
+    op = msg.pop("op", None)
+    if type(op) is not str:
+        raise MessageError(say.no_op(msg) if op is None else say.op_not_string(op))
+    handler = handlers.get(op)
+    if handler is None or op in SPECIAL_OPS:
+        handler = BUILT_IN.get(op)
+        if handler is None:
+            if op in SPECIAL_OPS:
+                raise MessageError(say.special_from_browser(op), op)
+            if op.startswith(RESERVED):
+                raise MessageError(say.reserved_from_browser(op))
+            raise MessageError(say.unknown_op(op, [o for o in handlers if o not in SPECIAL_OPS]), op)
+    reply_id = msg.pop(REPLY_KEY, None) if REPLY_KEY in msg else None
+    problem = handler.check(msg)
+    if problem:
+        raise MessageError(problem, op)
+    return handler, msg, reply_id
+
+
+def _page_error(client, message, where=""):
+    """wszero.js reports the page's own JavaScript errors, so the terminal shows them too."""
+    print(say.page_error(_short(str(message), 300), _short(str(where), 120)), file=sys.stderr, flush=True)
+
+
+#: Ops that wszero.js sends to the server for wszero itself.
+BUILT_IN = {"wszero:page-error": Handler("wszero:page-error", _page_error)}
+
+
+def encode(op, params, what="send()"):
+    """The JSON text for a message, or a TypeError that says what can't be sent."""
+    if type(op) is not str:
+        raise TypeError(say.op_must_be_text(what, op))
+    try:
+        return _dumps({"op": op, **params})
+    except (TypeError, ValueError):
+        for key, value in params.items():
+            try:
+                json.dumps(value, allow_nan=False)
+            except (TypeError, ValueError):
+                raise TypeError(say.cannot_send(what, key, value)) from None
+        raise
+
+
+def error_message(text, about=None, reply_id=None):
+    """The wire form of an error for the page."""
+    msg = {"op": "wszero:error", "error": text}
+    if about is not None:
+        msg["about"] = about
+    if reply_id is not None:
+        msg["id"] = reply_id
+    return _dumps(msg)
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+# =============================================================================
+# Tracebacks that end at the program's own line
+# =============================================================================
+
+
+def _is_library(filename):
+    return (filename == __file__ or filename.startswith("<")
+            or "site-packages" in filename or filename.startswith(_STDLIB))
+
+
+_STDLIB = os.path.dirname(os.__file__)
+
+
+def short_traceback(exc):
+    """The traceback of ``exc`` with wszero's frames cut off both ends.
+
+    The child sees the frames of their own program, ending at their own line,
+    then the error itself (with Python's "Did you mean" hints).
+    """
+    report = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    frames = list(report.stack)
+    mine = [i for i, frame in enumerate(frames) if not _is_library(frame.filename)]
+    where = ""
+    if mine:
+        last = frames[mine[-1]]
+        where = f"{os.path.basename(last.filename)}, line {last.lineno}"
+        frames = frames[mine[0]: mine[-1] + 1]
+    elif isinstance(exc, SyntaxError):
+        frames = []  # Python shows the file and line of the mistake itself
+    report.stack = traceback.StackSummary.from_list(frames)
+    return "".join(report.format()), where
+
+
+# =============================================================================
+# Clients and groups
+# =============================================================================
+
+
+class Client:
+    """One page connected to the server.
+
+    ``client.name`` starts as "Player 1", "Player 2"... and the program may
+    change it, or set any attribute of its own (``client.score = 0``).
+    """
+
+    def __init__(self, server, ws, number):
+        self.number = number
+        self.name = f"Player {number}"
+        self._server = server
+        self._ws = ws
+        self._groups = set()
+        self._held = None       # messages set aside while a handler of ours waits
+        self._received = 0      # counted on the loop thread
+        self._handled = 0       # counted by whichever thread handles messages
+        self._reading = None    # a future the loop awaits while too much waits
+
+    def __repr__(self):
+        return f"<Client {self.number} {self.name!r}>"
+
+    @property
+    def groups(self):
+        """The names of the groups this client is in."""
+        return frozenset(self._groups)
+
+    def send(self, op, **params):
+        """Send a message to this client only."""
+        self._server.post(self, encode(op, params, "send()").encode())
+
+    def eval_js(self, script):
+        """Run some JavaScript in this client's page."""
+        if not isinstance(script, str):
+            raise TypeError(say.cannot_send("eval_js()", "script", script))
+        self._server.post(self, encode("wszero:eval", {"script": script}).encode())
+
+    def add_to_group(self, group):
+        """Put this client in a group for broadcast().  Already in it?  Nothing happens."""
+        with _group_lock:
+            self._groups.add(group)
+            _groups.setdefault(group, set()).add(self)
+
+    def remove_from_group(self, group):
+        """Take this client out of a group.  Not in it?  Nothing happens."""
+        with _group_lock:
+            self._groups.discard(group)
+            members = _groups.get(group)
+            if members is not None:
+                members.discard(self)
+                if not members:
+                    del _groups[group]
+
+    def _leave_all_groups(self):
+        for group in list(self._groups):
+            self.remove_from_group(group)
+
+
+_groups = {}                    # group name -> set of clients
+_group_lock = threading.Lock()  # group changes may come from any thread
+_server = None                  # the running server, once there is one
+
+
+def broadcast(op, group=None, **params):
+    """Send a message to every connected client, or to the members of ``group``."""
+    data = encode(op, params, "broadcast()").encode()
+    server = _server
+    if server is None:
+        return
+    if group is None:
+        targets = tuple(server.clients)
+    else:
+        with _group_lock:
+            targets = tuple(_groups.get(group, ()))
+    if targets:
+        server.post(targets, data)
+
+
+# =============================================================================
+# The game thread: handlers take turns, and time.sleep hands over
+# =============================================================================
+# Program code runs while holding the baton, so two handlers never run at the
+# same moment.  A "player" thread takes messages from the inbox and runs their
+# handlers.  When a handler calls time.sleep, its thread gives the baton away
+# and a spare thread becomes the player, so everyone else carries on.  When
+# the sleeper wakes it queues for the baton, finishes its handler, and goes
+# back to the pool.  async def handlers run on the loop and hold the baton
+# between their awaits.
+
+
+class Baton:
+    """Exactly one holder at a time; waiting threads and tasks are served in order."""
+
+    def __init__(self, loop):
+        self._loop = loop
+        self._mutex = threading.Lock()
+        self._held = False
+        self._queue = collections.deque()
+
+    def waiting(self):
+        return bool(self._queue)
+
+    def take(self):
+        """Wait (in a thread) until this thread holds the baton."""
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            gate = threading.Lock()
+            gate.acquire()
+            self._queue.append(gate)
+        gate.acquire()  # give() hands the baton over by opening our gate
+
+    async def take_on_loop(self):
+        """Wait (in a task on the loop) until this task holds the baton."""
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = self._loop.create_future()
+            self._queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            with self._mutex:
+                granted = turn not in self._queue
+                if not granted:
+                    self._queue.remove(turn)
+            if granted:
+                self.give()
+            raise
+
+    def give(self):
+        """Pass the baton to the next in line, or put it down."""
+        with self._mutex:
+            if not self._queue:
+                self._held = False
+                return
+            nxt = self._queue.popleft()
+        if isinstance(nxt, asyncio.Future):
+            self._loop.call_soon_threadsafe(_resolve, nxt)
+        else:
+            nxt.release()
+
+
+def _resolve(future):
+    if not future.done():
+        future.set_result(None)
+
+
+class _Pass:
+    """Hands whatever a coroutine yields on to the task that drives it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __await__(self):
+        return (yield self.value)
+
+
+_STOP = object()
+_real_sleep = time.sleep
+
+
+class Game:
+    """Runs the program's handlers, one at a time, in the order messages came."""
+
+    def __init__(self, server):
+        self.server = server
+        self.loop = server.loop
+        self.baton = Baton(server.loop)
+        self.inbox = collections.deque()
+        self.idle = False
+        self._mutex = threading.Lock()
+        self._wake = threading.Lock()
+        self._wake.acquire()
+        self.player = None          # the thread that takes messages from the inbox
+        self.running_on = None      # the thread running a plain handler right now
+        self.current = None         # that handler's client
+        self._spares = []           # gates of idle pool threads
+        self.stopped = threading.Event()
+
+    # -- the loop side -------------------------------------------------------
+    def put(self, item):
+        """Queue (client, handler, params, reply_id) for its turn.  Any thread."""
+        self.inbox.append(item)
+        if self.idle:
+            with self._mutex:
+                if self.idle:
+                    self.idle = False
+                    self._wake.release()
+
+    def start(self):
+        self._start_player()
+
+    def stop(self):
+        self.put(_STOP)
+
+    # -- players --------------------------------------------------------------------
+    def _start_player(self):
+        """Make a spare thread (or a new one) the player."""
+        if self._spares:
+            self._spares.pop().release()
+        else:
+            gate = threading.Lock()
+            threading.Thread(target=self._pool_thread, args=(gate,), name="wszero-game", daemon=True).start()
+
+    def _pool_thread(self, gate):
+        while not self.stopped.is_set():
+            self.player = threading.get_ident()
+            if self._play():
+                for spare in self._spares:
+                    spare.release()
+                return
+            gate.acquire(blocking=False)
+            self._spares.append(gate)
+            gate.acquire()
+
+    def _play(self):
+        """Handle messages until another thread becomes the player.  True when stopping."""
+        me = threading.get_ident()
+        baton = self.baton
+        inbox = self.inbox
+        baton.take()
+        try:
+            while True:
+                if not inbox:
+                    baton.give()
+                    self._wait_for_mail()
+                    baton.take()
+                    continue
+                item = inbox.popleft()
+                if item is _STOP:
+                    self.stopped.set()
+                    return True
+                self._handle(item)
+                if self.player != me:
+                    return False
+                if baton.waiting():
+                    baton.give()
+                    baton.take()
+        finally:
+            baton.give()
+
+    def _wait_for_mail(self):
+        with self._mutex:
+            self.idle = True
+        if self.inbox:  # it may have come while we marked ourselves idle
+            with self._mutex:
+                if self.idle:
+                    self.idle = False
+                    return
+        self._wake.acquire()
+
+    def _handle(self, item):
+        client, handler, params, reply_id = item
+        if client._held is not None:
+            client._held.append(item)
+            return
+        if handler.is_async:
+            client._held = []
+            self.loop.call_soon_threadsafe(self.server.start_async, item)
+            return
+        self.running_on = threading.get_ident()
+        self.current = client
+        try:
+            result = handler.func(client, **params)
+        except Exception as exc:
+            self.server.handler_failed(client, handler, exc, reply_id)
+        else:
+            if reply_id is not None:
+                self.server.reply(client, reply_id, result)
+        finally:
+            self.running_on = self.current = None
+            self.finished(client, reply_id)
+
+    def finished(self, client, reply_id):
+        """After a handler: count it, and put back what waited for it.  Holding the baton."""
+        if reply_id is _LEAVING:
+            client._leave_all_groups()
+        client._handled += 1
+        held = client._held
+        if held is not None:
+            client._held = None
+            self.inbox.extendleft(reversed(held))
+        if client._reading is not None:
+            self.loop.call_soon_threadsafe(self.server.maybe_resume, client)
+
+    # -- time.sleep --------------------------------------------------------------------
+    def sleep(self, seconds):
+        """time.sleep inside a plain handler: let another thread play meanwhile."""
+        client = self.current
+        if client._held is None:
+            client._held = []
+        self.running_on = self.current = None
+        self.player = None
+        self._start_player()
+        self.baton.give()
+        try:
+            _real_sleep(seconds)
+        finally:
+            self.baton.take()
+            self.running_on = threading.get_ident()
+            self.current = client
+
+
+_game = None
+
+
+def _sleep(seconds):
+    """time.sleep, except that inside a handler it lets other handlers run."""
+    game = _game
+    if game is not None and game.running_on == threading.get_ident() and seconds > 0:
+        game.sleep(seconds)
+    else:
+        _real_sleep(seconds)
+
+
+_sleep.__doc__ = time.sleep.__doc__
+time.sleep = _sleep
+
+
+def _share_sleep(names):
+    """A program that did `from time import sleep` before importing wszero gets ours too."""
+    for name, value in list(names.items()):
+        if value is _real_sleep:
+            names[name] = _sleep
+
+
+# =============================================================================
+# The network loop
+# =============================================================================
+
+
+class Server:
+    """The websocket and the web pages on one port, run by an asyncio loop."""
+
+    def __init__(self, folder, registry, port=DEFAULT_PORT, host=None, program="", quiet=False):
+        self.folder = folder
+        self.registry = registry
+        self.port = port
+        self.host = host
+        self.program = program
+        self.quiet = quiet
+        self.clients = set()
+        self.outbox = collections.deque()
+        self.flush_pending = False
+        self.numbers = 0
+        self.loop = None
+        self.game = None
+        self.ready = threading.Event()
+        self.stop_requested = None
+
+    def say(self, text):
+        if not self.quiet:
+            print(text, flush=True)
+
+    # -- sending -----------------------------------------------------------------------
+    def post(self, target, data):
+        """Queue data for one client or a tuple of clients.  Any thread."""
+        self.outbox.append((target, data))
+        if not self.flush_pending:
+            self.flush_pending = True
+            self.loop.call_soon_threadsafe(self.flush)
+
+    def flush(self):
+        """Write everything in the outbox, one socket write per connection."""
+        self.flush_pending = False
+        outbox = self.outbox
+        touched = set()
+        while outbox:
+            target, data = outbox.popleft()
+            for client in (target,) if type(target) is Client else target:
+                ws = client._ws
+                if ws.protocol.state is _OPEN:
+                    ws.protocol.send_text(data)
+                    touched.add(ws)
+        for ws in touched:
+            chunks = ws.protocol.data_to_send()
+            if b"" in chunks:
+                for chunk in chunks:
+                    if chunk:
+                        ws.transport.write(chunk)
+            else:
+                ws.transport.write(b"".join(chunks))
+            if ws.transport.get_write_buffer_size() > MAX_UNSENT_BYTES:
+                self.say(say.too_slow(ws.wszero_client))
+                ws.transport.abort()
+
+    def reply(self, client, reply_id, result):
+        if reply_id is _LEAVING:
+            return
+        try:
+            data = _dumps({"op": "wszero:reply", "id": reply_id, "result": result})
+        except (TypeError, ValueError):
+            data = error_message(say.cannot_send("A handler's return", "result", result), reply_id=reply_id)
+        self.post(client, data.encode())
+
+    def handler_failed(self, client, handler, exc, reply_id):
+        text, where = short_traceback(exc)
+        print(say.handler_failed_terminal(handler.op) + "\n" + text, file=sys.stderr, end="", flush=True)
+        if reply_id is _LEAVING:
+            return
+        self.post(client, error_message(say.handler_failed_browser(handler.op, exc, where),
+                                        handler.op, reply_id).encode())
+
+    # -- receiving ---------------------------------------------------------------------------
+    async def connection(self, ws):
+        self.numbers += 1
+        client = Client(self, ws, self.numbers)
+        ws.wszero_client = client
+        handlers = self.registry.handlers
+        game = self.game
+        self.clients.add(client)
+        self.post(client, _HELLO)
+        self.say(say.joined(client))
+        game.put((client, handlers.get("connect", _NOTHING), {}, None))
+        try:
+            async for text in ws:
+                if type(text) is not str:
+                    self.refuse(client, say.binary())
+                    continue
+                try:
+                    handler, params, reply_id = read_message(text, handlers)
+                except MessageError as problem:
+                    self.refuse(client, str(problem), problem.about)
+                    continue
+                client._received += 1
+                game.put((client, handler, params, reply_id))
+                if client._received - client._handled > MAX_WAITING_MESSAGES:
+                    await self.pause_reading(client)
+        except _ConnectionClosed:
+            pass
+        finally:
+            self.clients.discard(client)
+            game.put((client, handlers.get("disconnect", _NOTHING), {}, _LEAVING))
+            self.say(say.left(client))
+
+    def refuse(self, client, text, about=None):
+        print(f"{client.name}: {text}", file=sys.stderr, flush=True)
+        self.post(client, error_message(text, about).encode())
+
+    async def pause_reading(self, client):
+        client._reading = self.loop.create_future()
+        if client._received - client._handled > MAX_WAITING_MESSAGES:
+            await client._reading
+        client._reading = None
+
+    def maybe_resume(self, client):
+        if client._reading is not None and client._received - client._handled <= MAX_WAITING_MESSAGES // 2:
+            _resolve(client._reading)
+
+    # -- async def handlers --------------------------------------------------------------
+    def start_async(self, item):
+        task = self.loop.create_task(self.run_async(item))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def run_async(self, item):
+        """Drive an async handler, holding the baton whenever its code runs.
+
+        Each step of the coroutine runs while this task holds the baton; what
+        it awaits is passed on to the loop with the baton put down meanwhile.
+        """
+        client, handler, params, reply_id = item
+        baton = self.game.baton
+        await baton.take_on_loop()
+        holding = True
+        coro = handler.func(client, **params)
+        try:
+            value = error = None
+            while True:
+                try:
+                    yielded = coro.send(value) if error is None else coro.throw(error)
+                except StopIteration as done:
+                    if reply_id is not None:
+                        self.reply(client, reply_id, done.value)
+                    return
+                except Exception as exc:
+                    self.handler_failed(client, handler, exc, reply_id)
+                    return
+                holding = False
+                baton.give()
+                try:
+                    value, error = await _Pass(yielded), None
+                except BaseException as exc:
+                    value, error = None, exc
+                await baton.take_on_loop()
+                holding = True
+        finally:
+            coro.close()
+            if holding:
+                self.game.finished(client, reply_id)
+                baton.give()
+
+    # -- running -------------------------------------------------------------------------
+    async def serve(self, on_ready=None):
+        """Serve until stop() (or Ctrl+C), then close every connection cleanly."""
+        global _server, _game
+        from websockets.asyncio.server import serve
+        self.loop = asyncio.get_running_loop()
+        self.stop_requested = asyncio.Event()
+        self.tasks = set()
+        self.game = Game(self)
+        self.game.start()
+        _server, _game = self, self.game
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.loop.add_signal_handler(sig, self.stop_requested.set)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # Windows, or not the main thread: Ctrl+C cancels us instead
+        ws_server = await self.listen(serve)
+        self.ready.set()
+        if on_ready:
+            on_ready(self)
+        try:
+            await self.stop_requested.wait()
+        except asyncio.CancelledError:
+            asyncio.current_task().uncancel()
+        self.say(say.stopping())
+        ws_server.close()
+        await ws_server.wait_closed()
+        self.game.stop()
+        for task in list(self.tasks):
+            task.cancel()
+        finished = await self.loop.run_in_executor(None, self.game.stopped.wait, 5)
+        if not finished:
+            self.say(say.handler_stuck())
+        _server = _game = None
+        self.say(say.stopped())
+
+    async def listen(self, serve):
+        import logging
+        logger = logging.getLogger("wszero.websockets")
+        logger.setLevel(logging.CRITICAL)
+        logger.propagate = False
+        first = self.port or _free_port()
+        for port in range(first, first + 21):
+            try:
+                ws_server = await serve(self.connection, self.host, port, process_request=self.http,
+                                        max_size=MAX_MESSAGE_BYTES, logger=logger, server_header=None)
+            except OSError:
+                continue
+            self.port = port
+            if self.port != first:
+                self.say(say.port_taken(first, self.port))
+            return ws_server
+        raise WszeroError(say.no_free_port(first))
+
+    def stop(self):
+        """Ask the server to stop.  Any thread."""
+        if self.loop is not None and self.stop_requested is not None:
+            self.loop.call_soon_threadsafe(self.stop_requested.set)
+
+    # -- HTTP ----------------------------------------------------------------------------
+    def http(self, connection, request):
+        """Answer plain HTTP requests; let websocket handshakes on /ws through."""
+        try:
+            path = request.path.partition("?")[0]
+            upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+            if path == SOCKET_PATH:
+                return None if upgrade else _response(426, "Upgrade Required", say.socket_address())
+            method = getattr(request, "method", "GET")
+            if method not in ("GET", "HEAD"):
+                return _response(405, "Method Not Allowed", say.method_not_allowed(method))
+            status, reason, ctype, body = serve_file(self.folder, path)
+            return _response(status, reason, body, ctype, head=method == "HEAD")
+        except Exception:
+            traceback.print_exc()
+            return _response(500, "Internal Server Error", "Something went wrong inside wszero.")
+
+
+_HELLO = json.dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION}).encode()
+_LEAVING = object()
+
+
+def _free_port():
+    """A port nobody uses right now, for --port 0 (the same one on IPv4 and IPv6)."""
+    with socket.socket() as probe:
+        probe.bind(("", 0))
+        return probe.getsockname()[1]  # the reply_id of a disconnect: afterwards the client leaves its groups
+_OPEN = _ConnectionClosed = _Headers = _Response = None  # from websockets, at start-up
+
+
+def _import_websockets():
+    """Import websockets once, at start-up, with a plain message if it's missing."""
+    global _OPEN, _ConnectionClosed, _Headers, _Response
+    try:
+        from websockets.datastructures import Headers
+        from websockets.exceptions import ConnectionClosed
+        from websockets.http11 import Response
+        from websockets.protocol import State
+    except ImportError:
+        raise WszeroError(say.no_websockets()) from None
+    _OPEN, _ConnectionClosed, _Headers, _Response = State.OPEN, ConnectionClosed, Headers, Response
+
+
+def _nothing(client, **params):
+    pass
+
+
+class _NoHandler(Handler):
+    """Stands in for a missing connect or disconnect handler."""
+
+    def __init__(self):
+        self.op, self.func, self.is_async = "", _nothing, False
+
+
+_NOTHING = _NoHandler()
+
+
+# =============================================================================
+# HTTP: the program's pages and files
+# =============================================================================
+
+_TYPES = {".html": "text/html", ".htm": "text/html", ".js": "text/javascript", ".mjs": "text/javascript",
+          ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml", ".png": "image/png",
+          ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp",
+          ".ico": "image/x-icon", ".txt": "text/plain", ".wav": "audio/wav", ".mp3": "audio/mpeg",
+          ".ogg": "audio/ogg", ".mp4": "video/mp4", ".webm": "video/webm", ".woff2": "font/woff2",
+          ".woff": "font/woff", ".ttf": "font/ttf", ".wasm": "application/wasm", ".map": "application/json"}
+_NEVER_SERVED = (".py", ".pyc", ".pyw", ".pyo", ".pyz")
+
+
+def content_type(name):
+    ext = os.path.splitext(name)[1].lower()
+    ctype = _TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return ctype + "; charset=utf-8" if ctype.startswith("text/") or ctype.endswith(("json", "javascript")) else ctype
+
+
+class Refused(Exception):
+    """A request for something that is never served; args: status, text."""
+
+
+def safe_path(url_path):
+    """The relative path a URL asks for, as a list of parts, or Refused.
+
+    Refuses anything that could leave the folder or reveal what should stay
+    private: '..', dotfiles and dot-folders, __pycache__, backslashes,
+    NUL bytes and Python files.  Pure: it looks at no files.
+    """
+    path = urllib.parse.unquote(url_path, errors="strict") if "%" in url_path else url_path
+    if "\\" in path or "\0" in path or not path.startswith("/"):
+        raise Refused(404, path)
+    parts = [p for p in path.split("/") if p]
+    for part in parts:
+        if part.startswith(".") or part == "__pycache__" or ":" in part:
+            raise Refused(404, path)
+    if parts and parts[-1].lower().endswith(_NEVER_SERVED):
+        raise Refused(403, say.python_hidden(parts[-1]))
+    return parts
+
+
+def serve_file(folder, url_path):
+    """(status, reason, content type, body) for a GET of url_path."""
+    if url_path == "/wszero.js":
+        return 200, "OK", content_type("wszero.js"), JS_BYTES
+    try:
+        parts = safe_path(url_path)
+    except (Refused, UnicodeDecodeError) as refused:
+        if isinstance(refused, Refused) and refused.args[0] == 403:
+            return 403, "Forbidden", content_type("why.txt"), refused.args[1].encode()
+        return not_found(folder, url_path)
+    root = os.path.realpath(folder)
+    full = os.path.realpath(os.path.join(root, *parts))
+    if full != root and not full.startswith(root + os.sep):
+        return not_found(folder, url_path)  # a symlink that points out of the folder
+    if os.path.isdir(full):
+        full = os.path.join(full, "index.html")
+    try:
+        with open(full, "rb") as f:
+            return 200, "OK", content_type(full), f.read()
+    except OSError:
+        pass
+    if url_path == "/favicon.ico":
+        return 200, "OK", "image/svg+xml", FAVICON.encode()
+    if url_path == "/" and not os.path.exists(full):
+        return 200, "OK", content_type("page.html"), starter_page(folder).encode()
+    return not_found(folder, url_path)
+
+
+def not_found(folder, url_path):
+    title = html.escape(say.not_found_title(url_path))
+    try:
+        names = sorted(n for n in os.listdir(folder)
+                       if not n.startswith(".") and n != "__pycache__" and not n.lower().endswith(_NEVER_SERVED))
+    except OSError:
+        names = []
+    items = "".join(f'<li><a href="/{urllib.parse.quote(n)}">{html.escape(n)}</a></li>' for n in names)
+    body = (f"<!doctype html><meta charset=utf-8><title>Not found</title><h1>{title}</h1>"
+            f"<p>The files wszero can show are:</p><ul>{items}</ul>")
+    return 404, "Not Found", content_type("page.html"), body.encode()
+
+
+def starter_page(folder):
+    return ("<!doctype html><meta charset=utf-8><title>wszero</title><script src=/wszero.js></script>"
+            "<h1>wszero is running</h1><p>Put an <code>index.html</code> next to your program "
+            "and it will show here.</p>")
+
+
+FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
+           '<circle cx="8" cy="8" r="7" fill="#2a7"/></svg>')
+
+
+def _response(status, reason, body, ctype="text/plain; charset=utf-8", head=False):
+    if isinstance(body, str):
+        body = body.encode()
+    headers = _Headers([("Content-Type", ctype), ("Content-Length", str(len(body))),
+                       ("Cache-Control", "no-cache"), ("Connection", "close")])
+    return _Response(status, reason, headers, b"" if head else body)
+
+
+# =============================================================================
+# Start-up: finding the program, its folder and the addresses to show
+# =============================================================================
+
+
+def network_addresses():
+    """This computer's IPv4 addresses that classmates could reach (never 127.x or 0.0.0.0)."""
+    found = set()
+    try:
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            found.add(info[4][0])
+    except OSError:
+        pass
+    if sys.platform.startswith("linux"):
+        found.update(_linux_addresses())
+    return sorted(a for a in found if not a.startswith(("127.", "0.", "169.254.")))
+
+
+def _linux_addresses():
+    import fcntl
+    import struct
+    addresses = []
+    for _, name in socket.if_nameindex():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))
+            except OSError:
+                continue
+            addresses.append(socket.inet_ntoa(packed[20:24]))
+    return addresses
+
+
+def _main_folder():
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return (os.path.dirname(os.path.abspath(path)), os.path.basename(path)) if path else (os.getcwd(), "")
+
+
+# =============================================================================
+# run_server() and the command line
+# =============================================================================
+
+_runner_settings = None  # set while the runner runs a program, whose run_server() then only records
+
+
+def _parse_options(argv):
+    """--port N, --open and --window from the command line, as run_server keywords."""
+    options, rest = {}, []
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--port" or arg.startswith("--port="):
+            value = arg.partition("=")[2] if "=" in arg else (args.pop(0) if args else "")
+            if not value.isdigit():
+                raise WszeroError(say.bad_port(value))
+            options["port"] = int(value)
+        elif arg in ("--open", "--window"):
+            options[arg[2:]] = True
+        else:
+            rest.append(arg)
+    return options, rest
+
+
+def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None):
+    """Serve the pages next to the program and its handlers, until Ctrl+C.
+
+    ``python app.py --port 9000 --open`` works as well as the keywords.
+    """
+    if _runner_settings is not None:
+        _runner_settings.update(port=port, open=open, window=window, host=host)
+        return
+    try:
+        options, _ = _parse_options(sys.argv[1:])
+    except WszeroError as problem:
+        _exit_with(problem)
+    settings = dict(port=port, open=open, window=window, host=host)
+    settings.update(options)
+    folder, program = _main_folder()
+    _serve(folder, program, **settings)
+
+
+def _serve(folder, program, port=DEFAULT_PORT, open=False, window=False, host=None, quiet=False):
+    try:
+        _import_websockets()
+    except WszeroError as problem:
+        _exit_with(problem)
+    for warning in _registry.warnings:
+        print(warning, file=sys.stderr)
+    for handler in _registry.handlers.values():
+        _share_sleep(getattr(handler.func, "__globals__", {}))
+    server = Server(folder, _registry, port=port, host=host, program=program or "your program", quiet=quiet)
+
+    def ready(server):
+        local = f"http://localhost:{server.port}"
+        network = [f"http://{a}:{server.port}" for a in network_addresses()]
+        server.say(say.running(server.program, local, network, sys.platform == "win32"))
+        if open:
+            webbrowser.open(local)
+
+    try:
+        asyncio.run(server.serve(on_ready=ready))
+    except WszeroError as problem:
+        _exit_with(problem)
+    except KeyboardInterrupt:
+        server.say(say.stopped())
+    return server
+
+
+def _exit_with(problem):
+    print(problem, file=sys.stderr)
+    raise SystemExit(1)
+
+
+def _excepthook(kind, value, tb, _previous=sys.excepthook):
+    """Mistakes found at start-up are shown as a sentence, not a traceback."""
+    if isinstance(value, WszeroError):
+        print(value, file=sys.stderr)
+    else:
+        _previous(kind, value, tb)
+
+
+sys.excepthook = _excepthook
+
+
+def find_program(path):
+    """The .py file to run for a path that names a file or a folder."""
+    if os.path.isfile(path):
+        return path
+    if not os.path.isdir(path):
+        raise WszeroError(say.no_such_program(path))
+    main = os.path.join(path, "main.py")
+    if os.path.isfile(main):
+        return main
+    programs = sorted(n for n in os.listdir(path) if n.endswith(".py"))
+    if len(programs) == 1:
+        return os.path.join(path, programs[0])
+    if not programs:
+        raise WszeroError(say.no_program_in_folder(path))
+    raise WszeroError(say.many_programs_in_folder(path, programs))
+
+
+def main(argv=None):
+    """``python -m wszero app.py [--port N] [--open] [--window]``."""
+    global _runner_settings
+    import runpy
+    sys.modules.setdefault("wszero", sys.modules[__name__])  # the program's import finds this module
+    try:
+        options, rest = _parse_options(sys.argv[1:] if argv is None else argv)
+        if not rest or rest[0] in ("-h", "--help"):
+            print(say.usage())
+            return
+        path = os.path.abspath(find_program(rest[0]))
+    except WszeroError as problem:
+        _exit_with(problem)
+    sys.argv = [path] + rest[1:]
+    sys.path.insert(0, os.path.dirname(path))
+    _runner_settings = {}
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except WszeroError as problem:
+        _exit_with(problem)
+    except Exception as exc:
+        print(short_traceback(exc)[0], file=sys.stderr, end="")
+        raise SystemExit(1)
+    settings = {**_runner_settings, **options}
+    _runner_settings = None
+    _serve(os.path.dirname(path), os.path.basename(path), **settings)
+
+
+# =============================================================================
+# The browser half: wszero.js (also served as /wszero.js)
+# =============================================================================
+
+JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencies.
+ *
+ *   window.HANDLERS        maps an op to a function(msg) that the server's messages call
+ *   window.send_message()  sends an object with an op, like {op: "chat", text: "hi"}
+ *   window.wszero          the same, plus the connection's state
+ *
+ * It connects to the server it was loaded from (path /ws), waits and reconnects
+ * when the connection drops, runs eval_js scripts, and shows the server's error
+ * messages in the console. Errors in the page are sent to the server's terminal.
+ */
+(function () {
+  "use strict";
+  var PROTOCOL = 1;
+  var MAX_WAITING = 1000;
+  var me = document.currentScript;
+  var home = new URL(me && me.src ? me.src : location.href, location.href);
+  var address = (home.protocol === "https:" ? "wss://" : "ws://") + home.host + "/ws";
+  var socket = null;
+  var waiting = [];   // messages sent while not connected, in order
+  var tries = 0;
+  var warned = {};
+
+  var wszero = {
+    state: "connecting",  // "connecting", "open" or "closed" (trying again soon)
+    send_message: send_message
+  };
+
+  function handlers() {
+    return window.HANDLERS || (window.HANDLERS = {});
+  }
+
+  function setState(state) {
+    if (wszero.state === state) return;
+    wszero.state = state;
+    window.dispatchEvent(new CustomEvent("wszero:state", {detail: state}));
+  }
+
+  function send_message(msg) {
+    if (!msg || typeof msg !== "object" || typeof msg.op !== "string") {
+      console.error("wszero: send_message needs an object with an op, like send_message({op: \"chat\", text: \"hi\"})");
+      return;
+    }
+    var text = JSON.stringify(msg);
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(text);
+    } else if (waiting.length < MAX_WAITING) {
+      waiting.push(text);
+    } else {
+      console.error("wszero: not connected, and " + MAX_WAITING + " messages are already waiting, so this one was dropped.");
+    }
+  }
+
+  function receive(event) {
+    var msg = JSON.parse(event.data);
+    var op = msg.op;
+    if (op === "wszero:hello") {
+      if (msg.version !== PROTOCOL) {
+        console.error("wszero: this page's wszero.js speaks version " + PROTOCOL +
+                      " but the server speaks version " + msg.version + ". Reload the page.");
+      }
+    } else if (op === "wszero:eval") {
+      (0, eval)(msg.script);  // indirect eval: the script runs at the top level of the page
+    } else if (op === "wszero:error") {
+      console.error("wszero: " + msg.error);
+    } else if (typeof handlers()[op] === "function") {
+      handlers()[op](msg);
+    } else if (!warned[op]) {
+      warned[op] = true;
+      console.warn("wszero: the server sent \"" + op + "\", but HANDLERS has no function for it. " +
+                   "Add one: HANDLERS[\"" + op + "\"] = function (msg) { ... }");
+    }
+  }
+
+  function connect() {
+    setState("connecting");
+    socket = new WebSocket(address);
+    socket.onopen = function () {
+      tries = 0;
+      setState("open");
+      var queued = waiting;
+      waiting = [];
+      queued.forEach(function (text) { socket.send(text); });
+    };
+    socket.onmessage = receive;
+    socket.onclose = function (event) {
+      socket = null;
+      setState("closed");
+      if (event.code === 1009) {
+        console.error("wszero: a message was too big (the limit is 1 MB), so the server closed the connection.");
+      }
+      // Wait longer after each failed try, with a random part so that a
+      // whole classroom doesn't reconnect in the same instant.
+      var delay = Math.min(10000, 250 * Math.pow(2, tries++)) * (0.5 + Math.random());
+      setTimeout(connect, delay);
+    };
+  }
+
+  function where(file, line) {
+    if (!file) return "";
+    return file.replace(location.origin, "").replace(/^\//, "") + (line ? ", line " + line : "");
+  }
+
+  window.addEventListener("error", function (event) {
+    send_message({op: "wszero:page-error", message: String(event.message), where: where(event.filename, event.lineno)});
+  });
+  window.addEventListener("unhandledrejection", function (event) {
+    var reason = event.reason;
+    send_message({op: "wszero:page-error", message: "a Promise failed: " + (reason && reason.message || reason), where: ""});
+  });
+
+  handlers();
+  window.send_message = send_message;
+  window.wszero = wszero;
+  connect();
+})();
+"""
+
+JS_BYTES = JS.encode()
+
+if __name__ == "__main__":
+    main()
