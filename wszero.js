@@ -2,7 +2,9 @@
  *
  *   window.HANDLERS        maps an op to a function(msg) that the server's messages call
  *   window.send_message()  sends an object with an op, like {op: "chat", text: "hi"}
- *   window.wszero          the same, plus the connection's state
+ *   window.wszero          the same, plus the connection's state and listeners:
+ *                          wszero.on(op, fn) calls fn(msg) for each op message ("*": every
+ *                          message) and returns a function that stops it
  *
  * It connects to the server it was loaded from (path /ws), waits and reconnects
  * when the connection drops, runs eval_js scripts, and shows the server's error
@@ -19,11 +21,28 @@
   var waiting = [];   // messages sent while not connected, in order
   var tries = 0;
   var warned = {};
+  var listeners = {};  // op -> list of functions
 
   var wszero = {
     state: "connecting",  // "connecting", "open" or "closed" (trying again soon)
-    send_message: send_message
+    send_message: send_message,
+    on: on
   };
+
+  function on(op, fn) {
+    (listeners[op] = listeners[op] || []).push(fn);
+    return function off() {
+      var list = listeners[op] || [];
+      if (list.indexOf(fn) >= 0) list.splice(list.indexOf(fn), 1);
+    };
+  }
+
+  function tell(op, msg) {
+    var list = listeners[op];
+    if (!list) return false;
+    list.slice().forEach(function (fn) { fn(msg); });
+    return list.length > 0;
+  }
 
   function handlers() {
     return window.HANDLERS || (window.HANDLERS = {});
@@ -53,6 +72,7 @@
   function receive(event) {
     var msg = JSON.parse(event.data);
     var op = msg.op;
+    tell("*", msg);
     if (op === "wszero:hello") {
       if (msg.version !== PROTOCOL) {
         console.error("wszero: this page's wszero.js speaks version " + PROTOCOL +
@@ -62,9 +82,12 @@
       (0, eval)(msg.script);  // indirect eval: the script runs at the top level of the page
     } else if (op === "wszero:error") {
       console.error("wszero: " + msg.error);
+    } else if (op === "wszero:reload") {
+      location.reload();
     } else if (typeof handlers()[op] === "function") {
+      tell(op, msg);
       handlers()[op](msg);
-    } else if (!warned[op]) {
+    } else if (!tell(op, msg) && !warned[op]) {
       warned[op] = true;
       console.warn("wszero: the server sent \"" + op + "\", but HANDLERS has no function for it. " +
                    "Add one: HANDLERS[\"" + op + "\"] = function (msg) { ... }");

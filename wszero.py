@@ -186,8 +186,8 @@ class say:
     def unknown_op(op, known):
         close = difflib.get_close_matches(op, known, n=1, cutoff=0.6)
         hint = f" — did you mean '{close[0]}'?" if close else (
-            f" The ops it knows are: {', '.join(sorted(known))}." if known else
-            " The program has no @on handlers yet.")
+            f". The ops it knows are: {', '.join(sorted(known))}." if known else
+            ". The program has no @on handlers yet.")
         return f"No handler for '{_short(op)}'{hint}"
 
     def missing(op, handler, names):
@@ -246,6 +246,26 @@ class say:
         lines += ["", "Press Ctrl+C to stop."]
         return "\n".join(lines)
 
+    def playground_title(program):
+        return f"Playground for {program}"
+
+    def playground_help(program):
+        return (f"Try out {program} here: fill in the boxes and press Send. "
+                f"To show your own page instead, save an index.html next to {program}.")
+
+    def playground_empty(program):
+        return f"{program} has no @on handlers yet. Add one, save, and it shows up here."
+
+    def reloaded_program(names):
+        return f"{names} changed, so wszero ran it again. Open pages reload by themselves."
+
+    def reloaded_files(names):
+        return f"{names} changed. Open pages reload by themselves."
+
+    def reload_failed(program):
+        return (f"There's a mistake in {program}, so wszero keeps running the old version "
+                f"until you fix it and save again:")
+
     def stopping():
         return "Stopping..."
 
@@ -258,9 +278,10 @@ class say:
     # -- the command line --------------------------------------------------------
     def usage():
         return ("Run a wszero program:  python -m wszero app.py\n"
-                "Options:  --port N   use port N (normally 8000)\n"
-                "          --open     open the page in the web browser\n"
-                "          --window   open the page in its own window")
+                "Options:  --port N      use port N (normally 8000)\n"
+                "          --open        open the page in the web browser\n"
+                "          --window      open the page in its own window\n"
+                "          --no-reload   don't run the program again when it is saved")
 
     def no_such_program(path):
         return f"There is no file or folder called '{path}'."
@@ -348,6 +369,13 @@ class Registry:
     def __init__(self):
         self.handlers = {}
         self.warnings = []
+
+    def ready(self):
+        """Just before serving: show the warnings, and share time.sleep with the program."""
+        for warning in self.warnings:
+            print(warning, file=sys.stderr)
+        for handler in self.handlers.values():
+            _share_sleep(getattr(handler.func, "__globals__", {}))
 
     def add(self, op, func):
         if not isinstance(op, str) or not op:
@@ -846,8 +874,9 @@ def _share_sleep(names):
 class Server:
     """The websocket and the web pages on one port, run by an asyncio loop."""
 
-    def __init__(self, folder, registry, port=DEFAULT_PORT, host=None, program="", quiet=False):
+    def __init__(self, folder, registry, port=DEFAULT_PORT, host=None, program="", quiet=False, path=None):
         self.folder = folder
+        self.path = path  # the program to run again when it changes; None: no live reload
         self.registry = registry
         self.port = port
         self.host = host
@@ -920,19 +949,19 @@ class Server:
         self.numbers += 1
         client = Client(self, ws, self.numbers)
         ws.wszero_client = client
-        handlers = self.registry.handlers
+        registry = self.registry
         game = self.game
         self.clients.add(client)
         self.post(client, _HELLO)
         self.say(say.joined(client))
-        game.put((client, handlers.get("connect", _NOTHING), {}, None))
+        game.put((client, registry.handlers.get("connect", _NOTHING), {}, None))
         try:
             async for text in ws:
                 if type(text) is not str:
                     self.refuse(client, say.binary())
                     continue
                 try:
-                    handler, params, reply_id = read_message(text, handlers)
+                    handler, params, reply_id = read_message(text, self.registry.handlers)
                 except MessageError as problem:
                     self.refuse(client, str(problem), problem.about)
                     continue
@@ -944,7 +973,7 @@ class Server:
             pass
         finally:
             self.clients.discard(client)
-            game.put((client, handlers.get("disconnect", _NOTHING), {}, _LEAVING))
+            game.put((client, self.registry.handlers.get("disconnect", _NOTHING), {}, _LEAVING))
             self.say(say.left(client))
 
     def refuse(self, client, text, about=None):
@@ -1024,11 +1053,15 @@ class Server:
         self.ready.set()
         if on_ready:
             on_ready(self)
+        if self.path:
+            watching = self.loop.create_task(self.watch())
         try:
             await self.stop_requested.wait()
         except asyncio.CancelledError:
             asyncio.current_task().uncancel()
         self.say(say.stopping())
+        if self.path:
+            watching.cancel()
         ws_server.close()
         await ws_server.wait_closed()
         self.game.stop()
@@ -1058,6 +1091,44 @@ class Server:
             return ws_server
         raise WszeroError(say.no_free_port(first))
 
+    def playground(self):
+        return playground_page(self.registry.handlers, self.program)
+
+    # -- live reload ------------------------------------------------------------------
+    async def watch(self):
+        """Every half second, look for saved files; run a changed program again."""
+        watcher = Watcher(self.folder)
+        while True:
+            await asyncio.sleep(0.5)
+            changed = await self.loop.run_in_executor(None, watcher.changes)
+            if not changed:
+                continue
+            names = ", ".join(sorted(os.path.relpath(p, self.folder) for p in changed))
+            if any(p.endswith(".py") for p in changed):
+                if not await self.loop.run_in_executor(None, self.run_again):
+                    continue
+                self.say(say.reloaded_program(names))
+            else:
+                self.say(say.reloaded_files(names))
+            if self.clients:
+                self.post(tuple(self.clients), _RELOAD)
+
+    def run_again(self):
+        """Run the changed program and use its handlers; on a mistake keep the old ones."""
+        baton = self.game.baton
+        baton.take()  # the program's top-level code takes its turn like a handler
+        try:
+            registry = load_program(self.path)
+        except BaseException as exc:
+            problem = str(exc) if isinstance(exc, WszeroError) else short_traceback(exc)[0]
+            print(say.reload_failed(os.path.basename(self.path)) + "\n" + problem.rstrip(), file=sys.stderr, flush=True)
+            return False
+        finally:
+            baton.give()
+        registry.ready()
+        self.registry = registry
+        return True
+
     def stop(self):
         """Ask the server to stop.  Any thread."""
         if self.loop is not None and self.stop_requested is not None:
@@ -1074,7 +1145,7 @@ class Server:
             method = getattr(request, "method", "GET")
             if method not in ("GET", "HEAD"):
                 return _response(405, "Method Not Allowed", say.method_not_allowed(method))
-            status, reason, ctype, body = serve_file(self.folder, path)
+            status, reason, ctype, body = serve_file(self.folder, path, self.playground)
             return _response(status, reason, body, ctype, head=method == "HEAD")
         except Exception:
             traceback.print_exc()
@@ -1082,6 +1153,7 @@ class Server:
 
 
 _HELLO = json.dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION}).encode()
+_RELOAD = b'{"op":"wszero:reload"}'
 _LEAVING = object()
 
 
@@ -1118,6 +1190,39 @@ class _NoHandler(Handler):
 
 
 _NOTHING = _NoHandler()
+
+
+class Watcher:
+    """Notices files in a folder being saved, by their modification times."""
+
+    LIMIT = 2000  # files; a bigger folder is not a child's project folder
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.seen = self.scan()
+
+    def scan(self):
+        times = {}
+        for top, dirs, files in os.walk(self.folder):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+            for name in files:
+                if name.startswith(".") or name.endswith((".pyc", "~", ".swp")):
+                    continue
+                path = os.path.join(top, name)
+                try:
+                    times[path] = os.stat(path).st_mtime_ns
+                except OSError:
+                    pass
+                if len(times) >= self.LIMIT:
+                    return times
+        return times
+
+    def changes(self):
+        """The files saved, added or deleted since last time."""
+        now = self.scan()
+        changed = [p for p in now.keys() | self.seen.keys() if now.get(p) != self.seen.get(p)]
+        self.seen = now
+        return changed
 
 
 # =============================================================================
@@ -1162,10 +1267,16 @@ def safe_path(url_path):
     return parts
 
 
-def serve_file(folder, url_path):
-    """(status, reason, content type, body) for a GET of url_path."""
+def serve_file(folder, url_path, playground=None):
+    """(status, reason, content type, body) for a GET of url_path.
+
+    ``playground()`` makes the playground page, shown at /wszero/playground,
+    and at / while the folder has no index.html.
+    """
     if url_path == "/wszero.js":
         return 200, "OK", content_type("wszero.js"), JS_BYTES
+    if url_path == PLAYGROUND_PATH and playground:
+        return 200, "OK", content_type("page.html"), playground().encode()
     try:
         parts = safe_path(url_path)
     except (Refused, UnicodeDecodeError) as refused:
@@ -1185,8 +1296,8 @@ def serve_file(folder, url_path):
         pass
     if url_path == "/favicon.ico":
         return 200, "OK", "image/svg+xml", FAVICON.encode()
-    if url_path == "/" and not os.path.exists(full):
-        return 200, "OK", content_type("page.html"), starter_page(folder).encode()
+    if url_path == "/" and playground and not os.path.exists(full):
+        return 200, "OK", content_type("page.html"), playground().encode()
     return not_found(folder, url_path)
 
 
@@ -1203,10 +1314,75 @@ def not_found(folder, url_path):
     return 404, "Not Found", content_type("page.html"), body.encode()
 
 
-def starter_page(folder):
-    return ("<!doctype html><meta charset=utf-8><title>wszero</title><script src=/wszero.js></script>"
-            "<h1>wszero is running</h1><p>Put an <code>index.html</code> next to your program "
-            "and it will show here.</p>")
+PLAYGROUND_PATH = "/wszero/playground"
+
+
+def playground_page(handlers, program):
+    """A page to try a program's handlers before it has a page of its own.
+
+    It has a form for every op, with a box for each value the handler takes,
+    and a log of every message the page receives.
+    """
+    e = html.escape
+    forms = []
+    for op, handler in sorted(handlers.items()):
+        if op in SPECIAL_OPS:
+            continue
+        boxes = "".join(
+            f'<label>{e(name)} <input name="{e(name)}" autocomplete="off"'
+            f'{"" if name in handler.required else " placeholder=optional"}></label> '
+            for name in handler.fillable)
+        forms.append(f'<form data-op="{e(op)}"><b>{e(op)}</b> {boxes}<button>Send</button></form>')
+    if not forms:
+        forms.append(f"<p>{e(say.playground_empty(program))}</p>")
+    return (PLAYGROUND_HTML.replace("$TITLE", e(say.playground_title(program)))
+            .replace("$HELP", e(say.playground_help(program)))
+            .replace("$FORMS", "\n".join(forms)))
+
+
+PLAYGROUND_HTML = """<!doctype html>
+<meta charset="utf-8">
+<title>$TITLE</title>
+<script src="/wszero.js"></script>
+<style>
+  body { font-family: sans-serif; margin: 2em; max-width: 50em; }
+  form { margin: .6em 0; padding: .6em; background: #eef6f0; border-radius: .4em; }
+  label { margin-right: .6em; }
+  #log { font-family: monospace; background: #f4f4f4; padding: .6em; min-height: 4em; }
+  #log .error { color: #b00; }
+</style>
+<h1>$TITLE</h1>
+<p>$HELP</p>
+$FORMS
+<h2>Messages this page got</h2>
+<ol id="log"></ol>
+<script>
+  // Values that look like numbers are sent as numbers, true and false as
+  // true and false, and everything else as text.  Empty optional boxes are left out.
+  function value(text) {
+    if (/^-?\\d+(\\.\\d+)?$/.test(text)) return Number(text);
+    if (text === "true" || text === "false") return text === "true";
+    return text;
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.dataset.op) return;
+    event.preventDefault();
+    var msg = {op: form.dataset.op};
+    Array.prototype.forEach.call(form.elements, function (box) {
+      if (box.name && (box.value !== "" || !box.placeholder)) msg[box.name] = value(box.value);
+    });
+    send_message(msg);
+  });
+  wszero.on("*", function (msg) {
+    if (msg.op === "wszero:hello") return;
+    var line = document.createElement("li");
+    line.textContent = msg.op === "wszero:error" ? msg.error : JSON.stringify(msg);
+    if (msg.op === "wszero:error") line.className = "error";
+    document.getElementById("log").appendChild(line);
+  });
+</script>
+"""
 
 
 FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
@@ -1267,7 +1443,7 @@ _runner_settings = None  # set while the runner runs a program, whose run_server
 
 
 def _parse_options(argv):
-    """--port N, --open and --window from the command line, as run_server keywords."""
+    """--port N, --open, --window and --no-reload from the command line, as keywords."""
     options, rest = {}, []
     args = list(argv)
     while args:
@@ -1279,6 +1455,8 @@ def _parse_options(argv):
             options["port"] = int(value)
         elif arg in ("--open", "--window"):
             options[arg[2:]] = True
+        elif arg == "--no-reload":
+            options["reload"] = False
         else:
             rest.append(arg)
     return options, rest
@@ -1298,20 +1476,21 @@ def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None):
         _exit_with(problem)
     settings = dict(port=port, open=open, window=window, host=host)
     settings.update(options)
+    settings.pop("reload", None)  # live reload needs the runner, which can run the program again
     folder, program = _main_folder()
     _serve(folder, program, **settings)
 
 
-def _serve(folder, program, port=DEFAULT_PORT, open=False, window=False, host=None, quiet=False):
+def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=False, window=False,
+           host=None, reload=False, quiet=False):
     try:
         _import_websockets()
     except WszeroError as problem:
         _exit_with(problem)
-    for warning in _registry.warnings:
-        print(warning, file=sys.stderr)
-    for handler in _registry.handlers.values():
-        _share_sleep(getattr(handler.func, "__globals__", {}))
-    server = Server(folder, _registry, port=port, host=host, program=program or "your program", quiet=quiet)
+    registry = registry or _registry
+    registry.ready()
+    server = Server(folder, registry, port=port, host=host, program=program or "your program", quiet=quiet,
+                    path=path if reload else None)
 
     def ready(server):
         local = f"http://localhost:{server.port}"
@@ -1362,10 +1541,27 @@ def find_program(path):
     raise WszeroError(say.many_programs_in_folder(path, programs))
 
 
-def main(argv=None):
-    """``python -m wszero app.py [--port N] [--open] [--window]``."""
-    global _runner_settings
+def load_program(path):
+    """Run a program file to collect its handlers, and return its Registry.
+
+    The program's own run_server() call only records its settings, in
+    ``registry.settings``.  Its mistakes are raised as they are.
+    """
+    global _registry, _runner_settings
     import runpy
+    registry = Registry()
+    registry.settings = {}
+    saved = _registry, _runner_settings
+    _registry, _runner_settings = registry, registry.settings
+    try:
+        runpy.run_path(path, run_name="__main__")
+    finally:
+        _registry, _runner_settings = saved
+    return registry
+
+
+def main(argv=None):
+    """``python -m wszero app.py [--port N] [--open] [--window] [--no-reload]``."""
     sys.modules.setdefault("wszero", sys.modules[__name__])  # the program's import finds this module
     try:
         options, rest = _parse_options(sys.argv[1:] if argv is None else argv)
@@ -1377,17 +1573,15 @@ def main(argv=None):
         _exit_with(problem)
     sys.argv = [path] + rest[1:]
     sys.path.insert(0, os.path.dirname(path))
-    _runner_settings = {}
     try:
-        runpy.run_path(path, run_name="__main__")
+        registry = load_program(path)
     except WszeroError as problem:
         _exit_with(problem)
     except Exception as exc:
         print(short_traceback(exc)[0], file=sys.stderr, end="")
         raise SystemExit(1)
-    settings = {**_runner_settings, **options}
-    _runner_settings = None
-    _serve(os.path.dirname(path), os.path.basename(path), **settings)
+    settings = {"reload": True, **registry.settings, **options}
+    _serve(os.path.dirname(path), os.path.basename(path), registry=registry, path=path, **settings)
 
 
 # =============================================================================
@@ -1398,7 +1592,9 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
  *
  *   window.HANDLERS        maps an op to a function(msg) that the server's messages call
  *   window.send_message()  sends an object with an op, like {op: "chat", text: "hi"}
- *   window.wszero          the same, plus the connection's state
+ *   window.wszero          the same, plus the connection's state and listeners:
+ *                          wszero.on(op, fn) calls fn(msg) for each op message ("*": every
+ *                          message) and returns a function that stops it
  *
  * It connects to the server it was loaded from (path /ws), waits and reconnects
  * when the connection drops, runs eval_js scripts, and shows the server's error
@@ -1415,11 +1611,28 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
   var waiting = [];   // messages sent while not connected, in order
   var tries = 0;
   var warned = {};
+  var listeners = {};  // op -> list of functions
 
   var wszero = {
     state: "connecting",  // "connecting", "open" or "closed" (trying again soon)
-    send_message: send_message
+    send_message: send_message,
+    on: on
   };
+
+  function on(op, fn) {
+    (listeners[op] = listeners[op] || []).push(fn);
+    return function off() {
+      var list = listeners[op] || [];
+      if (list.indexOf(fn) >= 0) list.splice(list.indexOf(fn), 1);
+    };
+  }
+
+  function tell(op, msg) {
+    var list = listeners[op];
+    if (!list) return false;
+    list.slice().forEach(function (fn) { fn(msg); });
+    return list.length > 0;
+  }
 
   function handlers() {
     return window.HANDLERS || (window.HANDLERS = {});
@@ -1449,6 +1662,7 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
   function receive(event) {
     var msg = JSON.parse(event.data);
     var op = msg.op;
+    tell("*", msg);
     if (op === "wszero:hello") {
       if (msg.version !== PROTOCOL) {
         console.error("wszero: this page's wszero.js speaks version " + PROTOCOL +
@@ -1458,9 +1672,12 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
       (0, eval)(msg.script);  // indirect eval: the script runs at the top level of the page
     } else if (op === "wszero:error") {
       console.error("wszero: " + msg.error);
+    } else if (op === "wszero:reload") {
+      location.reload();
     } else if (typeof handlers()[op] === "function") {
+      tell(op, msg);
       handlers()[op](msg);
-    } else if (!warned[op]) {
+    } else if (!tell(op, msg) && !warned[op]) {
       warned[op] = true;
       console.warn("wszero: the server sent \"" + op + "\", but HANDLERS has no function for it. " +
                    "Add one: HANDLERS[\"" + op + "\"] = function (msg) { ... }");
