@@ -235,7 +235,7 @@ class say:
         return (f"Ports {port} to {port + 20} are all in use. Close other servers, "
                 f"or pick another with --port.")
 
-    def running(program, local, network, windows):
+    def running(program, local, network, windows, in_window=False):
         lines = [f"wszero is running {program}.", "",
                  f"  Open this on this computer:  {local}"]
         if network:
@@ -243,8 +243,18 @@ class say:
             lines += [f"                               {url}" for url in network[1:]]
         if windows:
             lines += ["", "  If classmates can't connect, allow Python through the Windows firewall."]
-        lines += ["", "Press Ctrl+C to stop."]
+        lines += ["", "Close the window to stop." if in_window else "Press Ctrl+C to stop."]
         return "\n".join(lines)
+
+    def no_pywebview():
+        return ("To open a window, wszero needs pywebview (pip install pywebview), "
+                "so it is opening the web browser instead.")
+
+    def no_display():
+        return "There is no screen to open a window on here, so wszero is opening the web browser instead."
+
+    def window_failed(exc):
+        return f"The window couldn't open ({_short(str(exc), 120)}), so wszero is opening the web browser instead."
 
     def playground_title(program):
         return f"Playground for {program}"
@@ -1436,6 +1446,74 @@ def _main_folder():
 
 
 # =============================================================================
+# The window
+# =============================================================================
+# pywebview shows the page in a window of its own.  It must own the main
+# thread, so the server's loop runs in a thread beside it.  It is imported only
+# when a window is asked for, and never where it would fail: GTK with no
+# screen ends the whole process, so the screen is checked first.
+
+
+def window_problem():
+    """Why a window can't open here, in words, or None when it can."""
+    try:
+        import webview  # noqa: F401
+    except ImportError:
+        return say.no_pywebview()
+    if sys.platform.startswith(("linux", "freebsd")) and not (os.environ.get("WAYLAND_DISPLAY") or _x_screen()):
+        return say.no_display()
+    return None
+
+
+def _x_screen():
+    """True when DISPLAY names an X screen that is there (local ones are checked)."""
+    display = os.environ.get("DISPLAY", "")
+    host, _, number = display.rpartition(":")
+    if not number:
+        return False
+    if host in ("", "unix"):
+        return os.path.exists(f"/tmp/.X11-unix/X{number.partition('.')[0]}")
+    return True  # a remote screen, as over ssh -X: let GTK try
+
+
+def window_title(program, folder):
+    name = os.path.splitext(program)[0]
+    return os.path.basename(folder) if name in ("main", "") else name
+
+
+def serve_with_window(server, ready, title):
+    """Serve in a thread, show the page in a window, and stop when it closes."""
+    import webview
+    failure = []
+
+    def serve():
+        try:
+            asyncio.run(server.serve(on_ready=ready))
+        except BaseException as exc:
+            failure.append(exc)
+            server.ready.set()
+
+    thread = threading.Thread(target=serve, name="wszero-server")
+    thread.start()
+    server.ready.wait()
+    if failure:
+        raise failure[0]
+    webview.create_window(title, f"http://localhost:{server.port}/", width=960, height=720, text_select=True)
+    try:
+        webview.start()
+    except Exception as exc:  # no GUI toolkit after all: carry on in the browser
+        print(say.window_failed(exc), file=sys.stderr)
+        webbrowser.open(f"http://localhost:{server.port}/")
+        try:
+            while thread.is_alive():
+                thread.join(0.5)
+        except KeyboardInterrupt:
+            pass
+    server.stop()
+    thread.join()
+
+
+# =============================================================================
 # run_server() and the command line
 # =============================================================================
 
@@ -1491,16 +1569,24 @@ def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=Fa
     registry.ready()
     server = Server(folder, registry, port=port, host=host, program=program or "your program", quiet=quiet,
                     path=path if reload else None)
+    if window:
+        problem = window_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            window, open = False, True
 
     def ready(server):
         local = f"http://localhost:{server.port}"
         network = [f"http://{a}:{server.port}" for a in network_addresses()]
-        server.say(say.running(server.program, local, network, sys.platform == "win32"))
+        server.say(say.running(server.program, local, network, sys.platform == "win32", window))
         if open:
             webbrowser.open(local)
 
     try:
-        asyncio.run(server.serve(on_ready=ready))
+        if window:
+            serve_with_window(server, ready, window_title(program, folder))
+        else:
+            asyncio.run(server.serve(on_ready=ready))
     except WszeroError as problem:
         _exit_with(problem)
     except KeyboardInterrupt:
