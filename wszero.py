@@ -44,6 +44,7 @@ import json
 import mimetypes
 import os
 import posixpath
+import re
 import signal
 import socket
 import sys
@@ -1439,6 +1440,170 @@ def _linux_addresses():
     return addresses
 
 
+# -- A QR code of the address, so a phone or tablet can join by scanning it ---
+# A tiny encoder (byte mode, level M, versions 1-6: up to 106 bytes), so that
+# it works with nothing installed.
+
+# Level M, versions 1-6: (data codewords, EC codewords per block, number of blocks).
+# In these versions all blocks of a symbol are the same size, which keeps interleaving simple.
+_QR_M = {1: (16, 10, 1), 2: (28, 16, 1), 3: (44, 26, 1), 4: (64, 18, 2), 5: (86, 24, 2), 6: (108, 16, 4)}
+
+# The eight standard data masks, as functions of (row, column).
+_QR_MASKS = [
+    lambda r, c: (r + c) % 2 == 0,
+    lambda r, c: r % 2 == 0,
+    lambda r, c: c % 3 == 0,
+    lambda r, c: (r + c) % 3 == 0,
+    lambda r, c: (r // 2 + c // 3) % 2 == 0,
+    lambda r, c: r * c % 2 + r * c % 3 == 0,
+    lambda r, c: (r * c % 2 + r * c % 3) % 2 == 0,
+    lambda r, c: ((r + c) % 2 + r * c % 3) % 2 == 0,
+]
+
+
+def _qr_gf_tables():
+    """Antilog/log tables for GF(256) with the QR polynomial x^8+x^4+x^3+x^2+1."""
+    exp, log, x = [0] * 512, [0] * 256, 1
+    for i in range(255):
+        exp[i] = exp[i + 255] = x  # doubled so exp[log a + log b] needs no modulo
+        log[x] = i
+        x = (x << 1) ^ (0x11D if x & 0x80 else 0)
+    return exp, log
+
+
+_QR_EXP, _QR_LOG = _qr_gf_tables()
+
+
+def _qr_mul(a, b):
+    """Multiply two GF(256) elements."""
+    return _QR_EXP[_QR_LOG[a] + _QR_LOG[b]] if a and b else 0
+
+
+def _qr_ecc(data, n):
+    """The n Reed-Solomon error-correction codewords for one block of data codewords."""
+    gen = [1]  # generator (x - a^0)(x - a^1)...(x - a^(n-1)), highest power first
+    for i in range(n):
+        gen = [p ^ _qr_mul(q, _QR_EXP[i]) for p, q in zip(gen + [0], [0] + gen)]
+    rem = list(data) + [0] * n
+    for i in range(len(data)):  # polynomial long division; the remainder is the EC
+        if c := rem[i]:
+            for j, g in enumerate(gen):
+                rem[i + j] ^= _qr_mul(g, c)
+    return rem[len(data):]
+
+
+def _qr_codewords(data, version):
+    """Final codeword sequence: mode, length, data, padding, then interleaved RS blocks."""
+    ndata, nec, nblocks = _QR_M[version]
+    bits = "0100" + f"{len(data):08b}" + "".join(f"{b:08b}" for b in data)  # byte mode
+    bits += "0" * min(4, ndata * 8 - len(bits))  # terminator, cut short if the symbol is full
+    bits += "0" * (-len(bits) % 8)
+    words = [int(bits[i:i + 8], 2) for i in range(0, len(bits), 8)]
+    words = (words + [0xEC, 0x11] * ndata)[:ndata]  # the standard alternating pad bytes
+    size = ndata // nblocks
+    blocks = [words[i:i + size] for i in range(0, ndata, size)]
+    eccs = [_qr_ecc(b, nec) for b in blocks]
+    # Interleave column-wise so a local smudge damages several blocks a little, not one a lot.
+    return [b[i] for i in range(size) for b in blocks] + [e[i] for i in range(nec) for e in eccs]
+
+
+def _qr_draw_format(m, mask):
+    """Write both copies of the 15 BCH-protected format bits (level M + mask) into m."""
+    data = mask  # level M's 2-bit indicator is 00
+    rem = data
+    for _ in range(10):
+        rem = (rem << 1) ^ (0x537 if rem >> 9 else 0)
+    bits = ((data << 10) | rem) ^ 0x5412  # the XOR keeps the format area from being all light
+    n = len(m)
+    near = [(i, 8) for i in range(6)] + [(7, 8), (8, 8), (8, 7)] + [(8, 14 - i) for i in range(9, 15)]
+    split = [(8, n - 1 - i) for i in range(8)] + [(n - 15 + i, 8) for i in range(8, 15)]
+    for i, ((r1, c1), (r2, c2)) in enumerate(zip(near, split)):
+        m[r1][c1] = m[r2][c2] = bool(bits >> i & 1)
+
+
+def _qr_penalty(m):
+    """Standard mask penalty score (rules 1-4 of ISO/IEC 18004); lower scans better."""
+    n = len(m)
+    lines = ["".join("1" if v else "0" for v in line) for line in m + list(zip(*m))]
+    score = sum(len(run) - 2 for s in lines for run in re.findall(r"0{5,}|1{5,}", s))
+    # Finder-like 1:1:3:1:1 runs with 4 light modules on either side (the outside counts as light).
+    score += 40 * sum(len(re.findall(r"(?<=0000)1011101|1011101(?=0000)", f"0000{s}0000")) for s in lines)
+    score += 3 * sum(m[r][c] == m[r][c + 1] == m[r + 1][c] == m[r + 1][c + 1]
+                     for r in range(n - 1) for c in range(n - 1))
+    dark = sum(map(sum, m))
+    return score + 10 * (abs(20 * dark - 10 * n * n) // (n * n))  # 10 per 5% away from 50% dark
+
+
+def _qr_build(data, mask=None):
+    """Matrix for bytes data; mask 0-7 forces a mask, None picks the lowest-penalty one."""
+    version = next((v for v, (nd, _, _) in _QR_M.items() if len(data) <= nd - 2), None)
+    if version is None:
+        raise ValueError(f"QR: {len(data)} bytes is too long (at most {_QR_M[6][0] - 2})")
+    n = 17 + 4 * version
+    m = [[None] * n for _ in range(n)]  # None marks a module still free for data
+    for r0, c0 in ((3, 3), (3, n - 4), (n - 4, 3)):  # finders, by centre, with light separators
+        for r in range(max(r0 - 4, 0), min(r0 + 5, n)):
+            for c in range(max(c0 - 4, 0), min(c0 + 5, n)):
+                m[r][c] = max(abs(r - r0), abs(c - c0)) in (0, 1, 3)
+    if version > 1:  # versions 2-6 have one alignment pattern; its siblings would hit finders
+        a = n - 7
+        for r in range(a - 2, a + 3):
+            for c in range(a - 2, a + 3):
+                m[r][c] = max(abs(r - a), abs(c - a)) != 1
+    for i in range(8, n - 8):  # timing patterns
+        m[6][i] = m[i][6] = i % 2 == 0
+    m[n - 8][8] = True  # the always-dark module
+    _qr_draw_format(m, 0)  # reserve the format areas now; real bits are written per mask
+    func = [[v is not None for v in row] for row in m]
+
+    # Data goes in two-module-wide columns from the bottom right, alternately up and down,
+    # skipping the vertical timing column; leftover "remainder bits" stay light.
+    bits = "".join(f"{w:08b}" for w in _qr_codewords(data, version))
+    i = 0
+    for k, right in enumerate(c if c > 6 else c - 1 for c in range(n - 1, 0, -2)):
+        for vert in range(n):
+            r = n - 1 - vert if k % 2 == 0 else vert
+            for c in (right, right - 1):
+                if not func[r][c]:
+                    m[r][c] = i < len(bits) and bits[i] == "1"
+                    i += 1
+
+    def masked(k):
+        out = [[v ^ (not func[r][c] and _QR_MASKS[k](r, c)) for c, v in enumerate(row)]
+               for r, row in enumerate(m)]
+        _qr_draw_format(out, k)
+        return out
+
+    return masked(mask) if mask is not None else min(map(masked, range(8)), key=_qr_penalty)
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """QR code for text (UTF-8, at most 106 bytes) as rows of booleans, True = dark, no quiet zone."""
+    return _qr_build(text.encode("utf-8"))
+
+
+def qr_lines(text: str, invert: bool = False) -> list[str]:
+    """QR code for text as terminal lines of half blocks, two module rows per line, 2-module quiet zone."""
+    m = qr_matrix(text)
+    n = len(m) + 4
+    light = [[False] * n] * 2
+    grid = light + [[False] * 2 + row + [False] * 2 for row in m] + light
+    # Default paints LIGHT modules and leaves dark ones blank: scans on dark-background terminals
+    # (the common case); invert=True paints the dark modules instead, for light terminals.
+    paint = [[dark == invert for dark in row] for row in grid] + [[False] * n]  # n is odd: pad
+    return ["".join(" ▄▀█"[2 * top + bottom] for top, bottom in zip(paint[r], paint[r + 1]))
+            for r in range(0, n, 2)]
+
+
+def terminal_can_show_qr(stream):
+    """True for a real terminal whose encoding has the block characters."""
+    try:
+        "█▀▄".encode(stream.encoding or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return stream.isatty()
+
+
 def _main_folder():
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
@@ -1579,6 +1744,8 @@ def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=Fa
         local = f"http://localhost:{server.port}"
         network = [f"http://{a}:{server.port}" for a in network_addresses()]
         server.say(say.running(server.program, local, network, sys.platform == "win32", window))
+        if network and not server.quiet and terminal_can_show_qr(sys.stdout):
+            print("\n".join(qr_lines(network[0])) + "\n", flush=True)
         if open:
             webbrowser.open(local)
 
