@@ -2,32 +2,90 @@
  *
  *   window.HANDLERS        maps an op to a function(msg) that the server's messages call
  *   window.send_message()  sends an object with an op, like {op: "chat", text: "hi"}
- *   window.wszero          the same, plus the connection's state and listeners:
- *                          wszero.on(op, fn) calls fn(msg) for each op message ("*": every
- *                          message) and returns a function that stops it
+ *   window.wszero          the same, and for bigger pages:
+ *     wszero.state             "connecting", "open" or "closed" (trying again soon); each
+ *                              change is an event: wszero.on("wszero:state", fn), or
+ *                              window.addEventListener("wszero:state", fn)
+ *     wszero.on(op, fn)        calls fn(msg) for each op message ("*": every message);
+ *                              returns a function that stops it
+ *     wszero.request(op, params, {timeout: ms})
+ *                              a Promise of the handler's return value; it fails with the
+ *                              server's explanation, or after 10 seconds with no answer
  *
- * It connects to the server it was loaded from (path /ws), waits and reconnects
- * when the connection drops, runs eval_js scripts, and shows the server's error
- * messages in the console. Errors in the page are sent to the server's terminal.
+ * Settings, made before this script loads: window.WSZERO = {url: "ws://host:8000/ws",
+ * badge: false}. Without url it connects to the server it was loaded from.
+ *
+ * It reconnects by itself when the connection drops (waiting longer after each
+ * try), keeps what the page sends meanwhile and sends it afterwards, and shows
+ * a small "reconnecting..." badge. After a short drop the server still knows
+ * the page as the same client. It runs eval_js scripts, and shows the server's
+ * errors in the console; errors in the page show in the server's terminal.
  */
 (function () {
   "use strict";
+  if (window.wszero && window.wszero.send_message) return;  // loaded twice: keep the first
   var PROTOCOL = 1;
   var MAX_WAITING = 1000;
+  var WRONG_VERSION = 4001;
+  var config = window.WSZERO || {};
   var me = document.currentScript;
-  var home = new URL(me && me.src ? me.src : location.href, location.href);
-  var address = (home.protocol === "https:" ? "wss://" : "ws://") + home.host + "/ws";
+  var home = new URL(typeof WSZERO_MODULE_URL !== "undefined" ? WSZERO_MODULE_URL :
+                     me && me.src ? me.src : location.href, location.href);
+  var address = config.url || (home.protocol === "https:" ? "wss://" : "ws://") + home.host + "/ws";
   var socket = null;
   var waiting = [];   // messages sent while not connected, in order
   var tries = 0;
+  var resume = "";    // the server's token for this page, to be the same client after a drop
   var warned = {};
   var listeners = {};  // op -> list of functions
+  var replies = {};    // request id -> {resolve, reject, timer}
+  var requests = 0;
 
   var wszero = {
-    state: "connecting",  // "connecting", "open" or "closed" (trying again soon)
+    state: "connecting",
+    badge: config.badge !== false,
     send_message: send_message,
-    on: on
+    on: on,
+    request: request
   };
+
+  function request(op, params, options) {
+    var id = ++requests;
+    var timeout = (options && options.timeout) || 10000;
+    var msg = {op: op};
+    for (var key in params || {}) msg[key] = params[key];
+    msg["wszero:id"] = id;
+    return new Promise(function (resolve, reject) {
+      replies[id] = {resolve: resolve, reject: reject, timer: setTimeout(function () {
+        delete replies[id];
+        reject(new Error("wszero: no answer to \"" + op + "\" after " + timeout / 1000 + " seconds"));
+      }, timeout)};
+      send_message(msg);
+    });
+  }
+
+  function answer(id, error, result) {
+    var waiter = replies[id];
+    if (!waiter) return;
+    delete replies[id];
+    clearTimeout(waiter.timer);
+    if (error) waiter.reject(new Error(error)); else waiter.resolve(result);
+  }
+
+  var badge = null;
+  function showBadge(show) {
+    if (show && wszero.badge && !badge && document.body) {
+      badge = document.createElement("div");
+      badge.textContent = "reconnecting\u2026";
+      badge.setAttribute("role", "status");
+      badge.style.cssText = "position:fixed;right:8px;bottom:8px;z-index:2147483647;padding:2px 8px;" +
+        "border-radius:9px;background:rgba(0,0,0,.6);color:#fff;font:12px sans-serif;pointer-events:none";
+      document.body.appendChild(badge);
+    } else if (!show && badge) {
+      badge.remove();
+      badge = null;
+    }
+  }
 
   function on(op, fn) {
     (listeners[op] = listeners[op] || []).push(fn);
@@ -51,6 +109,8 @@
   function setState(state) {
     if (wszero.state === state) return;
     wszero.state = state;
+    showBadge(state === "closed" || (state === "connecting" && tries > 0));
+    tell("wszero:state", {op: "wszero:state", state: state});
     window.dispatchEvent(new CustomEvent("wszero:state", {detail: state}));
   }
 
@@ -74,14 +134,18 @@
     var op = msg.op;
     tell("*", msg);
     if (op === "wszero:hello") {
+      resume = msg.resume;
       if (msg.version !== PROTOCOL) {
         console.error("wszero: this page's wszero.js speaks version " + PROTOCOL +
                       " but the server speaks version " + msg.version + ". Reload the page.");
       }
+    } else if (op === "wszero:reply") {
+      answer(msg.id, null, msg.result);
     } else if (op === "wszero:eval") {
       (0, eval)(msg.script);  // indirect eval: the script runs at the top level of the page
     } else if (op === "wszero:error") {
-      console.error("wszero: " + msg.error);
+      if (msg.id !== undefined && replies[msg.id]) answer(msg.id, msg.error);
+      else console.error("wszero: " + msg.error);
     } else if (op === "wszero:reload") {
       location.reload();
     } else if (typeof handlers()[op] === "function") {
@@ -96,7 +160,8 @@
 
   function connect() {
     setState("connecting");
-    socket = new WebSocket(address);
+    socket = new WebSocket(address + (address.indexOf("?") < 0 ? "?" : "&") + "v=" + PROTOCOL +
+                           (resume ? "&resume=" + encodeURIComponent(resume) : ""));
     socket.onopen = function () {
       tries = 0;
       setState("open");
@@ -111,6 +176,7 @@
       if (event.code === 1009) {
         console.error("wszero: a message was too big (the limit is 1 MB), so the server closed the connection.");
       }
+      if (event.code === WRONG_VERSION) return;  // the server explained why; trying again won't help
       // Wait longer after each failed try, with a random part so that a
       // whole classroom doesn't reconnect in the same instant.
       var delay = Math.min(10000, 250 * Math.pow(2, tries++)) * (0.5 + Math.random());

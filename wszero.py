@@ -45,6 +45,7 @@ import mimetypes
 import os
 import posixpath
 import re
+import secrets
 import signal
 import socket
 import sys
@@ -72,6 +73,12 @@ MAX_MESSAGE_BYTES = 1024 * 1024
 MAX_WAITING_MESSAGES = 256
 #: A page that stops reading is disconnected when this much is waiting for it.
 MAX_UNSENT_BYTES = 16 * 1024 * 1024
+#: Seconds a page whose connection dropped has to come back as the same client.
+RESUME_SECONDS = 10
+#: Messages kept for a dropped page; past this it has left for good.
+MAX_MISSED_MESSAGES = 1000
+#: The close code for a page whose wszero.js speaks another protocol version.
+WRONG_VERSION = 4001
 
 #: Ops and message keys that wszero itself uses start with "wszero:", which
 #: can't be the name of a Python parameter, so they never collide with a
@@ -219,6 +226,13 @@ class say:
     def joined(client):
         return f"{client.name} joined."
 
+    def came_back(client):
+        return f"{client.name} lost its connection for a moment, and is back."
+
+    def wrong_version(version):
+        return (f"This page's wszero.js speaks version {_short(version, 20)}, but the server speaks "
+                f"version {PROTOCOL_VERSION}. Reload the page to get the new one.")
+
     def left(client):
         return f"{client.name} left."
 
@@ -287,8 +301,8 @@ class say:
         return "A handler is still running, so wszero stopped without waiting for it."
 
     # -- the command line --------------------------------------------------------
-    def usage():
-        return ("Run a wszero program:  python -m wszero app.py\n"
+    def usage(command="python -m wszero"):
+        return (f"Run a wszero program:  {command} app.py\n"
                 "Options:  --port N      use port N (normally 8000)\n"
                 "          --open        open the page in the web browser\n"
                 "          --window      open the page in its own window\n"
@@ -309,6 +323,12 @@ class say:
 
     def bad_port(value):
         return f"--port needs a whole number like 8000, not '{value}'."
+
+    def python_too_old(needed, running):
+        # build_zipapp.py writes this sentence into each bundle, whose first
+        # lines run even on a Python too old to import wszero.
+        return (f"This program needs Python {needed} or newer, but this is Python {running}. "
+                f"Install a newer Python from python.org, then run it again.")
 
     # -- HTTP ----------------------------------------------------------------------
     def not_found_title(path):
@@ -564,6 +584,9 @@ class Client:
         self._received = 0      # counted on the loop thread
         self._handled = 0       # counted by whichever thread handles messages
         self._reading = None    # a future the loop awaits while too much waits
+        self._token = secrets.token_urlsafe(16)  # lets the same page come back after a drop
+        self._missed = None     # while dropped: what was sent to it, in order
+        self._expiry = None     # while dropped: the timer that makes it leave for good
 
     def __repr__(self):
         return f"<Client {self.number} {self.name!r}>"
@@ -885,8 +908,12 @@ def _share_sleep(names):
 class Server:
     """The websocket and the web pages on one port, run by an asyncio loop."""
 
-    def __init__(self, folder, registry, port=DEFAULT_PORT, host=None, program="", quiet=False, path=None):
+    def __init__(self, folder, registry, port=DEFAULT_PORT, host=None, program="", quiet=False, path=None,
+                 grace=RESUME_SECONDS):
         self.folder = folder
+        self.grace = grace
+        self.parked = {}  # resume token -> a client whose connection dropped a moment ago
+        self.served = set()  # URL paths pages have loaded: saving one of those reloads them
         self.path = path  # the program to run again when it changes; None: no live reload
         self.registry = registry
         self.port = port
@@ -926,6 +953,10 @@ class Server:
                 if ws.protocol.state is _OPEN:
                     ws.protocol.send_text(data)
                     touched.add(ws)
+                elif client._missed is not None:
+                    client._missed.append(data)
+                    if len(client._missed) > MAX_MISSED_MESSAGES:
+                        self.leave(client)
         for ws in touched:
             chunks = ws.protocol.data_to_send()
             if b"" in chunks:
@@ -957,15 +988,35 @@ class Server:
 
     # -- receiving ---------------------------------------------------------------------------
     async def connection(self, ws):
-        self.numbers += 1
-        client = Client(self, ws, self.numbers)
-        ws.wszero_client = client
-        registry = self.registry
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(ws.request.path).query)
+        version = query.get("v", [str(PROTOCOL_VERSION)])[0]
+        if version != str(PROTOCOL_VERSION):
+            problem = say.wrong_version(version)
+            print(problem, file=sys.stderr, flush=True)
+            await ws.send(error_message(problem))
+            await ws.close(WRONG_VERSION, "wrong version")
+            return
         game = self.game
-        self.clients.add(client)
-        self.post(client, _HELLO)
-        self.say(say.joined(client))
-        game.put((client, registry.handlers.get("connect", _NOTHING), {}, None))
+        client = self.parked.pop(query.get("resume", [""])[0], None)
+        if client is not None:
+            client._expiry.cancel()
+            self.flush()  # what is already queued for it goes with what it missed
+            missed, client._missed = client._missed, None
+            client._ws = ws
+            self.post(client, _dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION,
+                                      "resume": client._token, "resumed": True}).encode())
+            for data in missed:
+                self.post(client, data)
+            self.say(say.came_back(client))
+        else:
+            self.numbers += 1
+            client = Client(self, ws, self.numbers)
+            self.clients.add(client)
+            self.post(client, _dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION,
+                                      "resume": client._token, "resumed": False}).encode())
+            self.say(say.joined(client))
+            game.put((client, self.registry.handlers.get("connect", _NOTHING), {}, None))
+        ws.wszero_client = client
         try:
             async for text in ws:
                 if type(text) is not str:
@@ -983,9 +1034,28 @@ class Server:
         except _ConnectionClosed:
             pass
         finally:
-            self.clients.discard(client)
-            game.put((client, self.registry.handlers.get("disconnect", _NOTHING), {}, _LEAVING))
-            self.say(say.left(client))
+            if ws.protocol.close_rcvd is None and not self.stop_requested.is_set() and self.grace > 0:
+                self.park(client)  # dropped, not closed: the page may be back in a moment
+            else:
+                self.leave(client)
+
+    def park(self, client):
+        """Keep a dropped client for a while, saving what is sent to it."""
+        client._missed = []
+        self.parked[client._token] = client
+        client._expiry = self.loop.call_later(self.grace, self.leave, client)
+
+    def leave(self, client):
+        """The client is gone for good: its disconnect handler runs, then it leaves its groups."""
+        if client not in self.clients:
+            return
+        if client._expiry is not None:
+            client._expiry.cancel()
+        self.parked.pop(client._token, None)
+        client._missed = None
+        self.clients.discard(client)
+        self.game.put((client, self.registry.handlers.get("disconnect", _NOTHING), {}, _LEAVING))
+        self.say(say.left(client))
 
     def refuse(self, client, text, about=None):
         print(f"{client.name}: {text}", file=sys.stderr, flush=True)
@@ -1075,6 +1145,8 @@ class Server:
             watching.cancel()
         ws_server.close()
         await ws_server.wait_closed()
+        for client in list(self.parked.values()):
+            self.leave(client)
         self.game.stop()
         for task in list(self.tasks):
             task.cancel()
@@ -1112,6 +1184,8 @@ class Server:
         while True:
             await asyncio.sleep(0.5)
             changed = await self.loop.run_in_executor(None, watcher.changes)
+            # A file the program writes (scores.json, say) must not reload everyone's page.
+            changed = [p for p in changed if p.endswith(".py") or self.url_of(p) in self.served]
             if not changed:
                 continue
             names = ", ".join(sorted(os.path.relpath(p, self.folder) for p in changed))
@@ -1123,6 +1197,9 @@ class Server:
                 self.say(say.reloaded_files(names))
             if self.clients:
                 self.post(tuple(self.clients), _RELOAD)
+
+    def url_of(self, path):
+        return "/" + os.path.relpath(path, self.folder).replace(os.sep, "/")
 
     def run_again(self):
         """Run the changed program and use its handlers; on a mistake keep the old ones."""
@@ -1157,13 +1234,15 @@ class Server:
             if method not in ("GET", "HEAD"):
                 return _response(405, "Method Not Allowed", say.method_not_allowed(method))
             status, reason, ctype, body = serve_file(self.folder, path, self.playground)
-            return _response(status, reason, body, ctype, head=method == "HEAD")
+            if status == 200 and self.path:
+                self.served.add(path + "index.html" if path.endswith("/") else path)
+            anyone = path in ("/wszero.js", "/wszero.mjs")  # pages served elsewhere may load the stub
+            return _response(status, reason, body, ctype, head=method == "HEAD", anyone=anyone)
         except Exception:
             traceback.print_exc()
             return _response(500, "Internal Server Error", "Something went wrong inside wszero.")
 
 
-_HELLO = json.dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION}).encode()
 _RELOAD = b'{"op":"wszero:reload"}'
 _LEAVING = object()
 
@@ -1278,6 +1357,41 @@ def safe_path(url_path):
     return parts
 
 
+def in_zip(path):
+    """The ``zipfile.Path`` of a file or folder inside a zip (a .pyz bundle), or None.
+
+    Python runs a program straight out of a bundle, but open() can't look
+    inside one, so wszero reads the program, its pages and its assets
+    through this.  None for anything on disk that isn't a zip file.
+    """
+    if os.path.isdir(path):
+        return None  # the usual case, answered with one look at the disk
+    import zipfile
+    path = os.path.abspath(path)
+    archive = path
+    while not os.path.exists(archive) and os.path.dirname(archive) != archive:
+        archive = os.path.dirname(archive)  # "game.pyz/program/main.py" ends at "game.pyz"
+    if not os.path.isfile(archive) or not zipfile.is_zipfile(archive):
+        return None
+    inside = os.path.relpath(path, archive).replace(os.sep, "/")
+    root = zipfile.Path(archive)
+    return root if inside == "." else root.joinpath(inside)
+
+
+def _serve_from_zip(zipped, folder, url_path, parts, playground):
+    """serve_file() for a folder inside a bundle: the same answers, read out of the zip."""
+    found = zipped.joinpath(*parts)
+    if found.is_dir():
+        found = found.joinpath("index.html")
+    if found.is_file():
+        return 200, "OK", content_type(found.name), found.read_bytes()
+    if url_path == "/favicon.ico":
+        return 200, "OK", "image/svg+xml", FAVICON.encode()
+    if url_path == "/" and playground and not found.exists():
+        return 200, "OK", content_type("page.html"), playground().encode()
+    return not_found(folder, url_path)
+
+
 def serve_file(folder, url_path, playground=None):
     """(status, reason, content type, body) for a GET of url_path.
 
@@ -1286,6 +1400,8 @@ def serve_file(folder, url_path, playground=None):
     """
     if url_path == "/wszero.js":
         return 200, "OK", content_type("wszero.js"), JS_BYTES
+    if url_path == "/wszero.mjs":
+        return 200, "OK", content_type("wszero.mjs"), JS_MODULE_BYTES
     if url_path == PLAYGROUND_PATH and playground:
         return 200, "OK", content_type("page.html"), playground().encode()
     try:
@@ -1294,6 +1410,9 @@ def serve_file(folder, url_path, playground=None):
         if isinstance(refused, Refused) and refused.args[0] == 403:
             return 403, "Forbidden", content_type("why.txt"), refused.args[1].encode()
         return not_found(folder, url_path)
+    zipped = in_zip(folder)
+    if zipped is not None:
+        return _serve_from_zip(zipped, folder, url_path, parts, playground)
     root = os.path.realpath(folder)
     full = os.path.realpath(os.path.join(root, *parts))
     if full != root and not full.startswith(root + os.sep):
@@ -1314,10 +1433,12 @@ def serve_file(folder, url_path, playground=None):
 
 def not_found(folder, url_path):
     title = html.escape(say.not_found_title(url_path))
+    zipped = in_zip(folder)
     try:
-        names = sorted(n for n in os.listdir(folder)
+        there = [p.name for p in zipped.iterdir()] if zipped is not None else os.listdir(folder)
+        names = sorted(n for n in there
                        if not n.startswith(".") and n != "__pycache__" and not n.lower().endswith(_NEVER_SERVED))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: zipfile.Path can't list a file
         names = []
     items = "".join(f'<li><a href="/{urllib.parse.quote(n)}">{html.escape(n)}</a></li>' for n in names)
     body = (f"<!doctype html><meta charset=utf-8><title>Not found</title><h1>{title}</h1>"
@@ -1400,11 +1521,13 @@ FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
            '<circle cx="8" cy="8" r="7" fill="#2a7"/></svg>')
 
 
-def _response(status, reason, body, ctype="text/plain; charset=utf-8", head=False):
+def _response(status, reason, body, ctype="text/plain; charset=utf-8", head=False, anyone=False):
     if isinstance(body, str):
         body = body.encode()
     headers = _Headers([("Content-Type", ctype), ("Content-Length", str(len(body))),
                        ("Cache-Control", "no-cache"), ("Connection", "close")])
+    if anyone:
+        headers["Access-Control-Allow-Origin"] = "*"
     return _Response(status, reason, headers, b"" if head else body)
 
 
@@ -1705,19 +1828,21 @@ def _parse_options(argv):
     return options, rest
 
 
-def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None):
+def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=RESUME_SECONDS):
     """Serve the pages next to the program and its handlers, until Ctrl+C.
 
     ``python app.py --port 9000 --open`` works as well as the keywords.
+    ``grace`` is how many seconds a page whose connection dropped has to
+    come back as the same client before its disconnect handler runs.
     """
     if _runner_settings is not None:
-        _runner_settings.update(port=port, open=open, window=window, host=host)
+        _runner_settings.update(port=port, open=open, window=window, host=host, grace=grace)
         return
     try:
         options, _ = _parse_options(sys.argv[1:])
     except WszeroError as problem:
         _exit_with(problem)
-    settings = dict(port=port, open=open, window=window, host=host)
+    settings = dict(port=port, open=open, window=window, host=host, grace=grace)
     settings.update(options)
     settings.pop("reload", None)  # live reload needs the runner, which can run the program again
     folder, program = _main_folder()
@@ -1725,7 +1850,7 @@ def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None):
 
 
 def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=False, window=False,
-           host=None, reload=False, quiet=False):
+           host=None, reload=False, quiet=False, grace=RESUME_SECONDS):
     try:
         _import_websockets()
     except WszeroError as problem:
@@ -1733,7 +1858,7 @@ def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=Fa
     registry = registry or _registry
     registry.ready()
     server = Server(folder, registry, port=port, host=host, program=program or "your program", quiet=quiet,
-                    path=path if reload else None)
+                    path=path if reload else None, grace=grace)
     if window:
         problem = window_problem()
         if problem:
@@ -1778,15 +1903,21 @@ sys.excepthook = _excepthook
 
 
 def find_program(path):
-    """The .py file to run for a path that names a file or a folder."""
+    """The .py file to run for a path that names a file or a folder (on disk, or inside a bundle)."""
     if os.path.isfile(path):
         return path
-    if not os.path.isdir(path):
+    zipped = in_zip(path)
+    if zipped is not None and zipped.is_file():
+        return path
+    if zipped is not None and zipped.is_dir():
+        files = [p.name for p in zipped.iterdir() if p.is_file()]
+    elif os.path.isdir(path):
+        files = [n for n in os.listdir(path) if os.path.isfile(os.path.join(path, n))]
+    else:
         raise WszeroError(say.no_such_program(path))
-    main = os.path.join(path, "main.py")
-    if os.path.isfile(main):
-        return main
-    programs = sorted(n for n in os.listdir(path) if n.endswith(".py"))
+    if "main.py" in files:
+        return os.path.join(path, "main.py")
+    programs = sorted(n for n in files if n.endswith(".py"))
     if len(programs) == 1:
         return os.path.join(path, programs[0])
     if not programs:
@@ -1806,11 +1937,35 @@ def load_program(path):
     registry.settings = {}
     saved = _registry, _runner_settings
     _registry, _runner_settings = registry, registry.settings
+    zipped = None if os.path.isfile(path) else in_zip(path)
     try:
-        runpy.run_path(path, run_name="__main__")
+        if zipped is None:
+            runpy.run_path(path, run_name="__main__")
+        else:
+            _run_from_zip(path, zipped.read_bytes())
     finally:
         _registry, _runner_settings = saved
     return registry
+
+
+def _run_from_zip(path, source):
+    """Run a program's source from inside a bundle as __main__, as runpy does for a file.
+
+    It is compiled with its path in the zip as its file name, and its lines go
+    in linecache, so a traceback still shows the child's own line of code.
+    """
+    import linecache
+    import types
+    lines = source.decode("utf-8", "replace").splitlines(keepends=True)
+    linecache.cache[path] = (len(source), None, lines, path)  # no time: never checked against a file
+    program = types.ModuleType("__main__")
+    program.__file__ = path
+    saved = sys.modules["__main__"]
+    sys.modules["__main__"] = program
+    try:
+        exec(compile(source, path, "exec"), vars(program))
+    finally:
+        sys.modules["__main__"] = saved
 
 
 def main(argv=None):
@@ -1819,7 +1974,8 @@ def main(argv=None):
     try:
         options, rest = _parse_options(sys.argv[1:] if argv is None else argv)
         if not rest or rest[0] in ("-h", "--help"):
-            print(say.usage())
+            bundle = sys.argv[0].endswith(".pyz")  # run as "python wszero.pyz"
+            print(say.usage(f"python {os.path.basename(sys.argv[0])}") if bundle else say.usage())
             return
         path = os.path.abspath(find_program(rest[0]))
     except WszeroError as problem:
@@ -1833,7 +1989,8 @@ def main(argv=None):
     except Exception as exc:
         print(short_traceback(exc)[0], file=sys.stderr, end="")
         raise SystemExit(1)
-    settings = {"reload": True, **registry.settings, **options}
+    # Nobody can save a program inside a bundle, so there is nothing to watch for live reload.
+    settings = {"reload": in_zip(path) is None, **registry.settings, **options}
     _serve(os.path.dirname(path), os.path.basename(path), registry=registry, path=path, **settings)
 
 
@@ -1845,32 +2002,90 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
  *
  *   window.HANDLERS        maps an op to a function(msg) that the server's messages call
  *   window.send_message()  sends an object with an op, like {op: "chat", text: "hi"}
- *   window.wszero          the same, plus the connection's state and listeners:
- *                          wszero.on(op, fn) calls fn(msg) for each op message ("*": every
- *                          message) and returns a function that stops it
+ *   window.wszero          the same, and for bigger pages:
+ *     wszero.state             "connecting", "open" or "closed" (trying again soon); each
+ *                              change is an event: wszero.on("wszero:state", fn), or
+ *                              window.addEventListener("wszero:state", fn)
+ *     wszero.on(op, fn)        calls fn(msg) for each op message ("*": every message);
+ *                              returns a function that stops it
+ *     wszero.request(op, params, {timeout: ms})
+ *                              a Promise of the handler's return value; it fails with the
+ *                              server's explanation, or after 10 seconds with no answer
  *
- * It connects to the server it was loaded from (path /ws), waits and reconnects
- * when the connection drops, runs eval_js scripts, and shows the server's error
- * messages in the console. Errors in the page are sent to the server's terminal.
+ * Settings, made before this script loads: window.WSZERO = {url: "ws://host:8000/ws",
+ * badge: false}. Without url it connects to the server it was loaded from.
+ *
+ * It reconnects by itself when the connection drops (waiting longer after each
+ * try), keeps what the page sends meanwhile and sends it afterwards, and shows
+ * a small "reconnecting..." badge. After a short drop the server still knows
+ * the page as the same client. It runs eval_js scripts, and shows the server's
+ * errors in the console; errors in the page show in the server's terminal.
  */
 (function () {
   "use strict";
+  if (window.wszero && window.wszero.send_message) return;  // loaded twice: keep the first
   var PROTOCOL = 1;
   var MAX_WAITING = 1000;
+  var WRONG_VERSION = 4001;
+  var config = window.WSZERO || {};
   var me = document.currentScript;
-  var home = new URL(me && me.src ? me.src : location.href, location.href);
-  var address = (home.protocol === "https:" ? "wss://" : "ws://") + home.host + "/ws";
+  var home = new URL(typeof WSZERO_MODULE_URL !== "undefined" ? WSZERO_MODULE_URL :
+                     me && me.src ? me.src : location.href, location.href);
+  var address = config.url || (home.protocol === "https:" ? "wss://" : "ws://") + home.host + "/ws";
   var socket = null;
   var waiting = [];   // messages sent while not connected, in order
   var tries = 0;
+  var resume = "";    // the server's token for this page, to be the same client after a drop
   var warned = {};
   var listeners = {};  // op -> list of functions
+  var replies = {};    // request id -> {resolve, reject, timer}
+  var requests = 0;
 
   var wszero = {
-    state: "connecting",  // "connecting", "open" or "closed" (trying again soon)
+    state: "connecting",
+    badge: config.badge !== false,
     send_message: send_message,
-    on: on
+    on: on,
+    request: request
   };
+
+  function request(op, params, options) {
+    var id = ++requests;
+    var timeout = (options && options.timeout) || 10000;
+    var msg = {op: op};
+    for (var key in params || {}) msg[key] = params[key];
+    msg["wszero:id"] = id;
+    return new Promise(function (resolve, reject) {
+      replies[id] = {resolve: resolve, reject: reject, timer: setTimeout(function () {
+        delete replies[id];
+        reject(new Error("wszero: no answer to \"" + op + "\" after " + timeout / 1000 + " seconds"));
+      }, timeout)};
+      send_message(msg);
+    });
+  }
+
+  function answer(id, error, result) {
+    var waiter = replies[id];
+    if (!waiter) return;
+    delete replies[id];
+    clearTimeout(waiter.timer);
+    if (error) waiter.reject(new Error(error)); else waiter.resolve(result);
+  }
+
+  var badge = null;
+  function showBadge(show) {
+    if (show && wszero.badge && !badge && document.body) {
+      badge = document.createElement("div");
+      badge.textContent = "reconnecting\u2026";
+      badge.setAttribute("role", "status");
+      badge.style.cssText = "position:fixed;right:8px;bottom:8px;z-index:2147483647;padding:2px 8px;" +
+        "border-radius:9px;background:rgba(0,0,0,.6);color:#fff;font:12px sans-serif;pointer-events:none";
+      document.body.appendChild(badge);
+    } else if (!show && badge) {
+      badge.remove();
+      badge = null;
+    }
+  }
 
   function on(op, fn) {
     (listeners[op] = listeners[op] || []).push(fn);
@@ -1894,6 +2109,8 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
   function setState(state) {
     if (wszero.state === state) return;
     wszero.state = state;
+    showBadge(state === "closed" || (state === "connecting" && tries > 0));
+    tell("wszero:state", {op: "wszero:state", state: state});
     window.dispatchEvent(new CustomEvent("wszero:state", {detail: state}));
   }
 
@@ -1917,14 +2134,18 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
     var op = msg.op;
     tell("*", msg);
     if (op === "wszero:hello") {
+      resume = msg.resume;
       if (msg.version !== PROTOCOL) {
         console.error("wszero: this page's wszero.js speaks version " + PROTOCOL +
                       " but the server speaks version " + msg.version + ". Reload the page.");
       }
+    } else if (op === "wszero:reply") {
+      answer(msg.id, null, msg.result);
     } else if (op === "wszero:eval") {
       (0, eval)(msg.script);  // indirect eval: the script runs at the top level of the page
     } else if (op === "wszero:error") {
-      console.error("wszero: " + msg.error);
+      if (msg.id !== undefined && replies[msg.id]) answer(msg.id, msg.error);
+      else console.error("wszero: " + msg.error);
     } else if (op === "wszero:reload") {
       location.reload();
     } else if (typeof handlers()[op] === "function") {
@@ -1939,7 +2160,8 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
 
   function connect() {
     setState("connecting");
-    socket = new WebSocket(address);
+    socket = new WebSocket(address + (address.indexOf("?") < 0 ? "?" : "&") + "v=" + PROTOCOL +
+                           (resume ? "&resume=" + encodeURIComponent(resume) : ""));
     socket.onopen = function () {
       tries = 0;
       setState("open");
@@ -1954,6 +2176,7 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
       if (event.code === 1009) {
         console.error("wszero: a message was too big (the limit is 1 MB), so the server closed the connection.");
       }
+      if (event.code === WRONG_VERSION) return;  // the server explained why; trying again won't help
       // Wait longer after each failed try, with a random part so that a
       // whole classroom doesn't reconnect in the same instant.
       var delay = Math.min(10000, 250 * Math.pow(2, tries++)) * (0.5 + Math.random());
@@ -1982,6 +2205,12 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
 """
 
 JS_BYTES = JS.encode()
+#: The same stub as an ES module: `import wszero, {send_message} from "http://host:8000/wszero.mjs"`.
+JS_MODULE_BYTES = ("var WSZERO_MODULE_URL = import.meta.url;\n" + JS + """
+var wszero = window.wszero;
+export default wszero;
+export var send_message = wszero.send_message, on = wszero.on, request = wszero.request;
+""").encode()
 
 if __name__ == "__main__":
     main()
