@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -47,7 +47,7 @@ SERVERS = {
 }
 
 FULL = dict(repeats=3, warmup=0.5, duration=3.0, idle=(1000, 5000))
-QUICK = dict(repeats=2, warmup=0.2, duration=0.6, idle=(1000,))
+QUICK = dict(repeats=3, warmup=0.2, duration=0.4, idle=(1000,))
 ECHO_CLIENTS = (1, 10, 100)
 FANOUT_CLIENTS = (100, 1000)
 
@@ -141,7 +141,11 @@ def load(server, pid, port, scenario, clients, settings):
 # ---------------------------------------------------------------- the runs
 
 def bench(servers, settings, progress):
-    """Every scenario against every server, repeated; returns {(server, measure): [samples]}."""
+    """Every scenario against every server, repeated; returns {(server, measure): [samples]}.
+
+    Within a repeat all servers run side by side and take turns per scenario, so
+    the numbers compared in one row are measured seconds apart on this machine.
+    """
     samples = {}
 
     def keep(name, scenario, clients, result):
@@ -150,17 +154,23 @@ def bench(servers, settings, progress):
 
     for repeat in range(settings['repeats']):
         turn = repeat % len(servers)
-        for server in servers[turn:] + servers[:turn]:  # rotate, so no server always goes first
-            for clients in settings['idle']:
+        order = servers[turn:] + servers[:turn]  # rotate, so no server always goes first
+        for clients in settings['idle']:
+            for server in order:  # a fresh server each, so memory is counted from a clean start
                 progress(f'run {repeat + 1}: {server.name} idle {clients}')
                 with running(server) as (pid, port, startup):
                     keep(server.name, 'startup', 0, {'ms': 1e3 * startup})
                     keep(server.name, 'idle', clients, load(server, pid, port, 'idle', clients, settings))
-            with running(server) as (pid, port, startup):
+        with ExitStack() as stack:
+            live = {}
+            for server in order:
+                pid, port, startup = live[server.name] = stack.enter_context(running(server))
                 keep(server.name, 'startup', 0, {'ms': 1e3 * startup})
-                for scenario, sizes in (('echo', ECHO_CLIENTS), ('fanout', FANOUT_CLIENTS)):
-                    for clients in sizes:
+            for scenario, sizes in (('echo', ECHO_CLIENTS), ('fanout', FANOUT_CLIENTS)):
+                for clients in sizes:
+                    for server in order:
                         progress(f'run {repeat + 1}: {server.name} {scenario} {clients}')
+                        pid, port, _ = live[server.name]
                         keep(server.name, scenario, clients,
                              load(server, pid, port, scenario, clients, settings))
     return samples
@@ -171,15 +181,17 @@ def bench(servers, settings, progress):
 def rows(settings):
     """(measure, label, format) for every line of the table, in order."""
     for n in ECHO_CLIENTS:
-        yield ('echo', n, 'msgs_per_s'), f'echo, {n} clients: messages/s', '{:,.0f}'
-        yield ('echo', n, 'p50_ms'), f'echo, {n} clients: p50 round trip (ms)', '{:.2f}'
-        yield ('echo', n, 'p99_ms'), f'echo, {n} clients: p99 round trip (ms)', '{:.2f}'
-        yield ('echo', n, 'server_cpu_us_per'), f'echo, {n} clients: server CPU per message (µs)', '{:.0f}'
+        run = f'echo, {n} client' + ('s' if n > 1 else '')
+        yield ('echo', n, 'msgs_per_s'), f'{run}: messages/s', '{:,.0f}'
+        yield ('echo', n, 'p50_ms'), f'{run}: p50 round trip (ms)', '{:.2f}'
+        yield ('echo', n, 'p99_ms'), f'{run}: p99 round trip (ms)', '{:.2f}'
+        yield ('echo', n, 'server_cpu_us_per'), f'{run}: server CPU per message (µs)', '{:.0f}'
     for n in FANOUT_CLIENTS:
-        yield ('fanout', n, 'deliveries_per_s'), f'broadcast to {n}: deliveries/s', '{:,.0f}'
-        yield ('fanout', n, 'p50_ms'), f'broadcast to {n}: p50 until all have it (ms)', '{:.1f}'
-        yield ('fanout', n, 'p99_ms'), f'broadcast to {n}: p99 until all have it (ms)', '{:.1f}'
-        yield ('fanout', n, 'server_cpu_us_per'), f'broadcast to {n}: server CPU per delivery (µs)', '{:.1f}'
+        run = f'broadcast to {n}'
+        yield ('fanout', n, 'deliveries_per_s'), f'{run}: deliveries/s', '{:,.0f}'
+        yield ('fanout', n, 'p50_ms'), f'{run}: p50 until all have it (ms)', '{:.1f}'
+        yield ('fanout', n, 'p99_ms'), f'{run}: p99 until all have it (ms)', '{:.1f}'
+        yield ('fanout', n, 'server_cpu_us_per'), f'{run}: server CPU per delivery (µs)', '{:.1f}'
     for n in settings['idle']:
         yield ('idle', n, 'rss_kib_per_conn'), f'{n} idle: server RSS per connection (KiB)', '{:.1f}'
         yield ('idle', n, 'connects_per_s'), f'{n} idle: connects/s', '{:,.0f}'
@@ -240,6 +252,27 @@ def client_bound(result, names):
             if metric == 'loadgen_busy' and busy >= 0.9 and name in names]
 
 
+class Neighbours:
+    """How much CPU other processes (and the hypervisor) took while the benchmark ran."""
+
+    def __init__(self):
+        self.started = time.perf_counter()
+        self.machine, self.ours = self.busy()
+
+    @staticmethod
+    def busy():
+        with open('/proc/stat') as f:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+        machine = (user + nice + system + irq + softirq + steal) / os.sysconf('SC_CLK_TCK')
+        ours = sum(usage.ru_utime + usage.ru_stime for usage in
+                   (resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)))
+        return machine, ours
+
+    def cores(self):
+        machine, ours = self.busy()
+        return ((machine - self.machine) - (ours - self.ours)) / (time.perf_counter() - self.started)
+
+
 def version(package):
     try:
         return metadata.version(package)
@@ -286,6 +319,7 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
+    neighbours = Neighbours()
     started = time.perf_counter()
     progress = lambda text: print(f'[{time.perf_counter() - started:5.0f} s] {text}', file=sys.stderr)
     result = medians(bench([SERVERS[name] for name in names], settings, progress))
@@ -299,6 +333,10 @@ def main():
     print(f'\nMachine: {machine(wszero)}.')
     if 'wszero' in names:
         print(f'wszero ran as: `{" ".join(SERVERS["wszero"].commands[0][1:])} --port N`.')
+    others = neighbours.cores()
+    if others >= 0.1:
+        print(f'Other processes took {others:.1f} of {os.cpu_count()} cores on average during the run: '
+              'expect noise, and rerun on a quiet machine.')
     saturated = client_bound(result, names)
     if saturated:
         print(f'Load generator ≥ 90% busy (client-bound; compare server CPU rows): {", ".join(saturated)}.')
