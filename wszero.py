@@ -204,9 +204,13 @@ class say:
                 f"The handler is {handler.title}.")
 
     def unexpected(op, handler, names):
-        takes = _names(handler.fillable) if handler.fillable else "nothing but the client"
-        return (f"The '{op}' message has {_names(names)}, but the handler only takes {takes}. "
+        takes = _names(handler.fillable) if handler.fillable else "the client"
+        text = (f"The '{op}' message has {_names(names)}, but the handler only takes {takes}. "
                 f"The handler is {handler.title}.")
+        if handler.client_param in names:
+            text += (f" Its first parameter, '{handler.client_param}', is always the client: "
+                     f"write def {handler.func.__name__}(client, {handler.client_param}):")
+        return text
 
     # -- while running -----------------------------------------------------------
     def handler_failed_terminal(op):
@@ -217,6 +221,8 @@ class say:
         return f"The '{op}' handler hit a problem: {type(exc).__name__}: {exc}{at}"
 
     def cannot_send(what, key, value):
+        if isinstance(value, float):  # nan or inf: JSON has no way to write them
+            return f"{what} can't send '{key}': it was {value}, which isn't a number a browser understands."
         return (f"{what} can only send text, numbers, True/False, None, lists and dicts, "
                 f"but '{key}' was {_short(value)}.")
 
@@ -357,7 +363,7 @@ class Handler:
     so checking a message later is two set comparisons.
     """
 
-    __slots__ = ("op", "func", "is_async", "required", "accepted", "any_key", "fillable", "title")
+    __slots__ = ("op", "func", "is_async", "required", "accepted", "any_key", "fillable", "title", "client_param")
 
     def __init__(self, op, func):
         self.op = op
@@ -370,6 +376,7 @@ class Handler:
         params = list(signature.parameters.values())
         if not params or params[0].kind not in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
             raise WszeroError(say.no_client_param(op, func))
+        self.client_param = params[0].name
         rest = params[1:]
         if any(p.kind is p.VAR_POSITIONAL for p in rest):
             raise WszeroError(say.star_args(op, func, signature))
@@ -413,7 +420,7 @@ class Registry:
             raise WszeroError(say.op_not_text(op))
         if op.startswith(RESERVED):
             raise WszeroError(say.op_reserved(op))
-        if not callable(func):
+        if not callable(func) or not hasattr(func, "__code__"):
             raise WszeroError(say.not_a_function(op, func))
         if op in self.handlers:
             raise WszeroError(say.two_handlers(op, self.handlers[op].func, func))
@@ -473,9 +480,11 @@ def read_message(text, handlers):
         raise MessageError(say.not_json(text)) from None
     if type(msg) is not dict:
         raise MessageError(say.not_object(msg))
-    op = msg.pop("op", None)
+    if "op" not in msg:
+        raise MessageError(say.no_op(msg))
+    op = msg.pop("op")
     if type(op) is not str:
-        raise MessageError(say.no_op(msg) if op is None else say.op_not_string(op))
+        raise MessageError(say.op_not_string(op))
     handler = handlers.get(op)
     if handler is None or op in SPECIAL_OPS:
         handler = BUILT_IN.get(op)
@@ -535,11 +544,12 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=F
 
 
 def _is_library(filename):
-    return (filename == __file__ or filename.startswith("<")
-            or "site-packages" in filename or filename.startswith(_STDLIB))
+    return (filename == __file__ or filename.startswith("<") or "site-packages" in filename
+            or filename.startswith(_STDLIB) or filename.startswith(_BUNDLED))
 
 
 _STDLIB = os.path.dirname(os.__file__)
+_BUNDLED = os.path.join(os.path.dirname(__file__), "websockets")  # inside a .pyz
 
 
 def short_traceback(exc):
@@ -559,7 +569,26 @@ def short_traceback(exc):
     elif isinstance(exc, SyntaxError):
         frames = []  # Python shows the file and line of the mistake itself
     report.stack = traceback.StackSummary.from_list(frames)
-    return "".join(report.format()), where
+    text = "".join(report.format())
+    return text.rstrip("\n") + _did_you_mean(exc) + "\n", where
+
+
+def _did_you_mean(exc):
+    """Python 3.12 adds "Did you mean: 'score'?" to these errors itself; 3.11 only when it prints them."""
+    if sys.version_info >= (3, 12) or not getattr(exc, "name", None):
+        return ""
+    if isinstance(exc, NameError) and exc.__traceback__ is not None:
+        tb = exc.__traceback__
+        while tb.tb_next:
+            tb = tb.tb_next
+        frame = tb.tb_frame
+        names = [*frame.f_locals, *frame.f_globals, *frame.f_builtins]
+    elif isinstance(exc, AttributeError) and getattr(exc, "obj", None) is not None:
+        names = dir(exc.obj)
+    else:
+        return ""
+    close = difflib.get_close_matches(exc.name, names, n=1)
+    return f". Did you mean: '{close[0]}'?" if close else ""
 
 
 # =============================================================================
@@ -1237,7 +1266,8 @@ class Server:
             if status == 200 and self.path:
                 self.served.add(path + "index.html" if path.endswith("/") else path)
             anyone = path in ("/wszero.js", "/wszero.mjs")  # pages served elsewhere may load the stub
-            return _response(status, reason, body, ctype, head=method == "HEAD", anyone=anyone)
+            return _response(status, reason, body, ctype, head=method == "HEAD", anyone=anyone,
+                             location=path + "/" if status == 301 else None)
         except Exception:
             traceback.print_exc()
             return _response(500, "Internal Server Error", "Something went wrong inside wszero.")
@@ -1276,7 +1306,7 @@ class _NoHandler(Handler):
     """Stands in for a missing connect or disconnect handler."""
 
     def __init__(self):
-        self.op, self.func, self.is_async = "", _nothing, False
+        self.op, self.func, self.is_async, self.client_param = "", _nothing, False, "client"
 
 
 _NOTHING = _NoHandler()
@@ -1350,7 +1380,8 @@ def safe_path(url_path):
         raise Refused(404, path)
     parts = [p for p in path.split("/") if p]
     for part in parts:
-        if part.startswith(".") or part == "__pycache__" or ":" in part:
+        # "quiz.py." and "quiz.py " open quiz.py on Windows
+        if part.startswith(".") or part == "__pycache__" or ":" in part or part != part.rstrip(". "):
             raise Refused(404, path)
     if parts and parts[-1].lower().endswith(_NEVER_SERVED):
         raise Refused(403, say.python_hidden(parts[-1]))
@@ -1382,6 +1413,8 @@ def _serve_from_zip(zipped, folder, url_path, parts, playground):
     """serve_file() for a folder inside a bundle: the same answers, read out of the zip."""
     found = zipped.joinpath(*parts)
     if found.is_dir():
+        if not url_path.endswith("/"):
+            return _MOVED
         found = found.joinpath("index.html")
     if found.is_file():
         return 200, "OK", content_type(found.name), found.read_bytes()
@@ -1392,8 +1425,14 @@ def _serve_from_zip(zipped, folder, url_path, parts, playground):
     return not_found(folder, url_path)
 
 
+_MOVED = (301, "Moved Permanently", "text/plain; charset=utf-8", b"")
+
+
 def serve_file(folder, url_path, playground=None):
     """(status, reason, content type, body) for a GET of url_path.
+
+    A folder asked for without its "/" gets 301: the caller sends it on to
+    url_path + "/".
 
     ``playground()`` makes the playground page, shown at /wszero/playground,
     and at / while the folder has no index.html.
@@ -1416,8 +1455,17 @@ def serve_file(folder, url_path, playground=None):
     root = os.path.realpath(folder)
     full = os.path.realpath(os.path.join(root, *parts))
     if full != root and not full.startswith(root + os.sep):
-        return not_found(folder, url_path)  # a symlink that points out of the folder
+        return not_found(folder, url_path)  # a link that points out of the folder
+    if full != root:
+        try:  # a link inside the folder must not lead to what is never served either
+            safe_path("/" + os.path.relpath(full, root).replace(os.sep, "/"))
+        except Refused as refused:
+            if refused.args[0] == 403:
+                return 403, "Forbidden", content_type("why.txt"), refused.args[1].encode()
+            return not_found(folder, url_path)
     if os.path.isdir(full):
+        if not url_path.endswith("/"):
+            return _MOVED  # so that the page's own links like "cat.png" look in its folder
         full = os.path.join(full, "index.html")
     try:
         with open(full, "rb") as f:
@@ -1432,18 +1480,38 @@ def serve_file(folder, url_path, playground=None):
 
 
 def not_found(folder, url_path):
-    title = html.escape(say.not_found_title(url_path))
-    zipped = in_zip(folder)
+    """The 404 page: it names the missing file and lists what is there instead."""
+    shown = urllib.parse.unquote(url_path, errors="replace")
+    title = html.escape(say.not_found_title(shown))
+    near = "/".join(shown.split("/")[1:-1])  # the folder the page asked in
     try:
-        there = [p.name for p in zipped.iterdir()] if zipped is not None else os.listdir(folder)
-        names = sorted(n for n in there
-                       if not n.startswith(".") and n != "__pycache__" and not n.lower().endswith(_NEVER_SERVED))
-    except (OSError, ValueError):  # ValueError: zipfile.Path can't list a file
-        names = []
-    items = "".join(f'<li><a href="/{urllib.parse.quote(n)}">{html.escape(n)}</a></li>' for n in names)
+        names = _servable_names(folder, near)
+    except (OSError, ValueError, Refused):
+        near, names = "", []
+    if not names and near:
+        near, names = "", _servable_names(folder, "")
+    prefix = "/" + (near + "/" if near else "")
+    items = "".join(f'<li><a href="{urllib.parse.quote(prefix + n)}">{html.escape(n)}</a></li>'
+                    for n in names)
     body = (f"<!doctype html><meta charset=utf-8><title>Not found</title><h1>{title}</h1>"
             f"<p>The files wszero can show are:</p><ul>{items}</ul>")
     return 404, "Not Found", content_type("page.html"), body.encode()
+
+
+def _servable_names(folder, sub):
+    """The names in folder/sub that serve_file would serve, sorted."""
+    safe_path("/" + sub)
+    zipped = in_zip(folder)
+    if zipped is not None:
+        where = zipped.joinpath(sub) if sub else zipped
+        there = [p.name for p in where.iterdir()]
+    else:
+        root = os.path.realpath(folder)
+        where = os.path.join(root, sub)
+        there = [n for n in os.listdir(where)
+                 if os.path.realpath(os.path.join(where, n)).startswith(root + os.sep)]
+    return sorted(n for n in there if not n.startswith(".") and n != "__pycache__"
+                  and not n.lower().endswith(_NEVER_SERVED) and n == n.rstrip(". "))
 
 
 PLAYGROUND_PATH = "/wszero/playground"
@@ -1464,7 +1532,9 @@ def playground_page(handlers, program):
             f'<label>{e(name)} <input name="{e(name)}" autocomplete="off"'
             f'{"" if name in handler.required else " placeholder=optional"}></label> '
             for name in handler.fillable)
-        forms.append(f'<form data-op="{e(op)}"><b>{e(op)}</b> {boxes}<button>Send</button></form>')
+        # wszero.js sends these forms (data-op); data-guess sends "3" as 3, and leaves empty boxes
+        # out so that a handler's defaults apply; data-keep keeps what was typed, to send again.
+        forms.append(f'<form data-op="{e(op)}" data-guess data-keep><b>{e(op)}</b> {boxes}<button>Send</button></form>')
     if not forms:
         forms.append(f"<p>{e(say.playground_empty(program))}</p>")
     return (PLAYGROUND_HTML.replace("$TITLE", e(say.playground_title(program)))
@@ -1489,23 +1559,6 @@ $FORMS
 <h2>Messages this page got</h2>
 <ol id="log"></ol>
 <script>
-  // Values that look like numbers are sent as numbers, true and false as
-  // true and false, and everything else as text.  Empty optional boxes are left out.
-  function value(text) {
-    if (/^-?\\d+(\\.\\d+)?$/.test(text)) return Number(text);
-    if (text === "true" || text === "false") return text === "true";
-    return text;
-  }
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (!form.dataset.op) return;
-    event.preventDefault();
-    var msg = {op: form.dataset.op};
-    Array.prototype.forEach.call(form.elements, function (box) {
-      if (box.name && (box.value !== "" || !box.placeholder)) msg[box.name] = value(box.value);
-    });
-    send_message(msg);
-  });
   wszero.on("*", function (msg) {
     if (msg.op === "wszero:hello") return;
     var line = document.createElement("li");
@@ -1521,13 +1574,15 @@ FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
            '<circle cx="8" cy="8" r="7" fill="#2a7"/></svg>')
 
 
-def _response(status, reason, body, ctype="text/plain; charset=utf-8", head=False, anyone=False):
+def _response(status, reason, body, ctype="text/plain; charset=utf-8", head=False, anyone=False, location=None):
     if isinstance(body, str):
         body = body.encode()
     headers = _Headers([("Content-Type", ctype), ("Content-Length", str(len(body))),
                        ("Cache-Control", "no-cache"), ("Connection", "close")])
     if anyone:
         headers["Access-Control-Allow-Origin"] = "*"
+    if location:
+        headers["Location"] = location
     return _Response(status, reason, headers, b"" if head else body)
 
 
@@ -2020,6 +2075,35 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
  * a small "reconnecting..." badge. After a short drop the server still knows
  * the page as the same client. It runs eval_js scripts, and shows the server's
  * errors in the console; errors in the page show in the server's terminal.
+ *
+ * Pages without JavaScript: HTML attributes that send and show messages.
+ *   <form data-op="chat"> <input name="text"> </form>
+ *       Submitting it sends {op: "chat", text: "..."}, without reloading the page.
+ *       Text boxes send what was typed, as text. Number boxes send a number (an
+ *       empty one is left out). Checkboxes send true or false. Anything else
+ *       (a select, a checked radio button, a hidden input, the pressed button if
+ *       it has a name) is read like a button's data- values below.
+ *       Afterwards the text boxes are emptied and the first one gets the focus,
+ *       ready for the next message. A box with data-keep, or every box of a form
+ *       with data-keep, keeps its text. With data-guess on the form (or a box),
+ *       typed text is read like data- values too and empty boxes are left out:
+ *       the playground does that, because it can't know what a handler wants.
+ *   <button data-op="move" data-dx="1" data-dy="0">
+ *       A click sends {op: "move", dx: 1, dy: 0}. Every other data- attribute is a
+ *       value (data-top-speed is top_speed). A value that matches
+ *       /^-?(0|[1-9]\d*)(\.\d+)?$/ is sent as a number, "true" and "false" as
+ *       true and false, and anything else as text ("007" stays text).
+ *       In a data-op form, a submit button just submits the form.
+ *   <ul data-on="chat"> <li>{sender}: {text}</li> </ul>
+ *       Shows each "chat" message as a copy of the first child, with every
+ *       {field} filled in from the message as text, never as HTML. The copy is
+ *       added at the end and scrolled to. data-on="chat notice" shows two ops,
+ *       the first child for "chat" and the second for "notice". What the page
+ *       wrote inside is only templates, so it is hidden. With data-show="replace"
+ *       each copy replaces the one before (a score, a status line). A field the
+ *       message lacks shows as empty, and the console warns once.
+ *   These run alongside HANDLERS and wszero.on, and work for elements that are
+ *   added to the page later.
  */
 (function () {
   "use strict";
@@ -2133,6 +2217,7 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
     var msg = JSON.parse(event.data);
     var op = msg.op;
     tell("*", msg);
+    var shown = showMessage(msg);  // data-on elements: see the end of this file
     if (op === "wszero:hello") {
       resume = msg.resume;
       if (msg.version !== PROTOCOL) {
@@ -2151,7 +2236,7 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
     } else if (typeof handlers()[op] === "function") {
       tell(op, msg);
       handlers()[op](msg);
-    } else if (!tell(op, msg) && !warned[op]) {
+    } else if (!tell(op, msg) && !shown && !warned[op]) {
       warned[op] = true;
       console.warn("wszero: the server sent \"" + op + "\", but HANDLERS has no function for it. " +
                    "Add one: HANDLERS[\"" + op + "\"] = function (msg) { ... }");
@@ -2196,6 +2281,184 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
     var reason = event.reason;
     send_message({op: "wszero:page-error", message: "a Promise failed: " + (reason && reason.message || reason), where: ""});
   });
+
+  // ===========================================================================
+  // Pages without JavaScript: data-op and data-on
+  // ===========================================================================
+  // The rules are in the comment at the top of this file. Elements are looked
+  // up when they are used (events caught on the document, querySelectorAll for
+  // each message), so elements that React, Vue or a page's script add later work.
+
+  var NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+  var TYPED = /^(text|search|email|url|tel|password)$/;  // input types a person types text into
+  var COPY = "data-wszero-copy";  // on what data-on shows; the other children are templates
+  var early = document.readyState === "loading" ? [] : null;  // messages that came before the page was read
+  var warnedOnce = {};
+  var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
+
+  var hideTemplates = document.createElement("style");
+  hideTemplates.textContent = "[data-on] > :not([" + COPY + "]) { display: none !important; }";
+  (document.head || document.documentElement).appendChild(hideTemplates);
+
+  function warnOnce(key, text) {
+    if (warnedOnce[key]) return;
+    warnedOnce[key] = true;
+    console.warn(text);
+  }
+
+  // A value written in the page, like "3", "true" or "red", as 3, true or "red".
+  function guess(text) {
+    if (NUMBER.test(text)) return Number(text);
+    if (text === "true" || text === "false") return text === "true";
+    return text;
+  }
+
+  function typedIn(field) {
+    return field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && TYPED.test(field.type));
+  }
+
+  function marked(field, form, attribute) {
+    return field.hasAttribute(attribute) || form.hasAttribute(attribute);
+  }
+
+  function formMessage(form, submitter) {
+    var msg = {op: form.getAttribute("data-op")};
+    each(form.elements, function (field) {
+      var name = field.name, type = field.type, value = field.value;
+      if (!name || field.disabled || type === "file" || type === "fieldset") return;
+      if (typedIn(field)) {
+        if (!marked(field, form, "data-guess")) msg[name] = value;
+        else if (value !== "") msg[name] = guess(value);
+      } else if (type === "number" || type === "range") {
+        if (value !== "") msg[name] = Number(value);
+      } else if (type === "checkbox") {
+        msg[name] = field.checked;
+      } else if (type === "radio") {
+        if (field.checked) msg[name] = guess(value);
+      } else if (/^(submit|image|button|reset)$/.test(type)) {
+        if (field === submitter) msg[name] = guess(value);
+      } else {
+        msg[name] = guess(value);  // a select, a hidden input: written in the page, not typed
+      }
+    });
+    return msg;
+  }
+
+  function emptyTextBoxes(form) {
+    var first = null;
+    each(form.elements, function (field) {
+      if (!field.name || !typedIn(field) || marked(field, form, "data-keep")) return;
+      field.value = "";
+      first = first || field;
+    });
+    if (first) first.focus();
+  }
+
+  function clickMessage(element) {
+    var msg = {op: element.getAttribute("data-op")};
+    each(element.attributes, function (attribute) {
+      var name = attribute.name;
+      if (name.indexOf("data-") === 0 && name !== "data-op" && name.indexOf("data-wszero") !== 0) {
+        msg[name.slice(5).replace(/-/g, "_")] = guess(attribute.value);
+      }
+    });
+    return msg;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-op")) return;
+    event.preventDefault();  // no page reload
+    send_message(formMessage(form, event.submitter));
+    emptyTextBoxes(form);
+  });
+
+  document.addEventListener("click", function (event) {
+    var element = event.target.closest ? event.target.closest("[data-op]") : null;
+    if (!element || element.tagName === "FORM") return;
+    // The form sends, once: its submit event follows this click.
+    if (element.form && element.form.hasAttribute("data-op") && /^(submit|image)$/.test(element.type)) return;
+    event.preventDefault();  // a button in a plain form doesn't submit it; a link isn't followed
+    send_message(clickMessage(element));
+  });
+
+  // Shows msg in every element whose data-on names its op. True if there was one.
+  function showMessage(msg) {
+    if (early) {
+      early.push(msg);
+      return true;  // the data-on elements may still be coming, so don't warn yet
+    }
+    var places = document.querySelectorAll('[data-on~="' + CSS.escape(String(msg.op)) + '"]');
+    each(places, function (place) {
+      var ops = place.getAttribute("data-on").trim().split(/\s+/);
+      var templates = Array.prototype.filter.call(place.children, function (child) {
+        return !child.hasAttribute(COPY);
+      });
+      var template = templates[ops.indexOf(msg.op)] || templates[0];
+      if (!template) {
+        warnOnce("template " + msg.op, "wszero: the data-on=\"" + msg.op + "\" element has nothing inside to copy. " +
+                 "Put one element inside it, like <li>{text}</li>.");
+        return;
+      }
+      var copy = template.cloneNode(true);
+      copy.setAttribute(COPY, "");
+      fill(copy, msg);
+      if (place.getAttribute("data-show") === "replace") {
+        each(place.querySelectorAll(":scope > [" + COPY + "]"), function (old) { old.remove(); });
+        place.appendChild(copy);
+      } else {
+        place.appendChild(copy);
+        scrollToCopy(place, copy);
+      }
+    });
+    return places.length > 0;
+  }
+
+  if (early) {
+    document.addEventListener("DOMContentLoaded", function () {
+      var waited = early;
+      early = null;
+      waited.forEach(function (msg) { showMessage(msg); });
+    });
+  }
+
+  // Fills every {field} in the copy's text and attributes. A message never
+  // becomes code: on... attributes and srcdoc are left alone, and a link
+  // that would run JavaScript is left empty.
+  function fill(node, msg) {
+    if (node.nodeType === Node.TEXT_NODE) {
+      node.nodeValue = fillText(node.nodeValue, msg);
+    } else if (node.nodeType === Node.ELEMENT_NODE) {
+      each(node.attributes, function (attribute) {
+        if (/^on|^srcdoc$/i.test(attribute.name) || attribute.value.indexOf("{") < 0) return;
+        var value = fillText(attribute.value, msg);
+        attribute.value = /^javascript:/i.test(value.replace(/[\u0000-\u0020]/g, "")) ? "" : value;
+      });
+      each(node.childNodes, function (child) { fill(child, msg); });
+    }
+  }
+
+  function fillText(text, msg) {
+    return text.replace(/\{(\w+)\}/g, function (placeholder, field) {
+      if (!Object.prototype.hasOwnProperty.call(msg, field)) {
+        warnOnce("field " + msg.op + " " + field, "wszero: a \"" + msg.op + "\" message came without " + field +
+                 ", so {" + field + "} shows as empty. Add " + field + "=... where Python sends \"" + msg.op + "\".");
+        return "";
+      }
+      var value = msg[field];
+      return value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+    });
+  }
+
+  // A list that scrolls by itself scrolls to its end; otherwise the page scrolls to the copy.
+  function scrollToCopy(place, copy) {
+    var overflow = getComputedStyle(place).overflowY;
+    if ((overflow === "auto" || overflow === "scroll") && place.scrollHeight > place.clientHeight) {
+      place.scrollTop = place.scrollHeight;
+    } else {
+      copy.scrollIntoView({block: "nearest"});
+    }
+  }
 
   handlers();
   window.send_message = send_message;

@@ -453,7 +453,7 @@ def test_encode_refuses_nan():
     with pytest.raises(TypeError) as problem:
         wszero.encode("score", {"points": float("nan")})
     assert str(problem.value) == (
-        "send() can only send text, numbers, True/False, None, lists and dicts, but 'points' was nan.")
+        "send() can't send 'points': it was nan, which isn't a number a browser understands.")
 
 
 def test_encode_refuses_an_op_that_is_not_text():
