@@ -189,6 +189,7 @@ def rows(settings):
     for n in FANOUT_CLIENTS:
         run = f'broadcast to {n}'
         yield ('fanout', n, 'deliveries_per_s'), f'{run}: deliveries/s', '{:,.0f}'
+        yield ('fanout', n, 'first_p50_ms'), f'{run}: p50 until the first has it (ms)', '{:.1f}'
         yield ('fanout', n, 'p50_ms'), f'{run}: p50 until all have it (ms)', '{:.1f}'
         yield ('fanout', n, 'p99_ms'), f'{run}: p99 until all have it (ms)', '{:.1f}'
         yield ('fanout', n, 'server_cpu_us_per'), f'{run}: server CPU per delivery (µs)', '{:.1f}'

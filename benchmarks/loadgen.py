@@ -31,15 +31,20 @@ class Plain:
 
     path = '/ws'
 
+    @staticmethod
     async def join(ws):
         pass
 
+    @staticmethod
     def encode(op, params):
         return json.dumps({'op': op, **params})
 
+    @staticmethod
     async def receive(ws):
         while True:
             message = json.loads(await ws.recv())
+            if message['op'] == 'wszero:error':  # the server refused what we sent
+                raise RuntimeError(message['error'])
             if not message['op'].startswith('wszero:'):
                 return message['op'], message
 
@@ -49,15 +54,18 @@ class SocketIO:
 
     path = '/socket.io/?EIO=4&transport=websocket'
 
+    @staticmethod
     async def join(ws):
         await ws.recv()  # Engine.IO "0{...}" open packet
         await ws.send('40')  # connect to namespace "/"
         while not (await ws.recv()).startswith('40'):
             pass
 
+    @staticmethod
     def encode(op, params):
         return '42' + json.dumps([op, params])
 
+    @staticmethod
     async def receive(ws):
         while True:
             packet = await ws.recv()
@@ -77,8 +85,11 @@ def process_tree(pid):
     pids = [pid]
     for p in pids:
         for task in os.listdir(f'/proc/{p}/task'):
-            with open(f'/proc/{p}/task/{task}/children') as f:
-                pids.extend(int(child) for child in f.read().split())
+            try:
+                with open(f'/proc/{p}/task/{task}/children') as f:
+                    pids.extend(int(child) for child in f.read().split())
+            except FileNotFoundError:  # a thread that just ended
+                pass
     return pids
 
 
@@ -173,8 +184,8 @@ async def echo(dialect, port, pid, clients, warmup, duration, max_messages):
             op, params = await dialect.receive(ws)
             if op != 'echo' or params['n'] != n:
                 raise RuntimeError(f'wrong echo reply: {op} {params}')
-            if sent >= start:
-                rtts.append(now() - sent)
+            if sent >= start and (received := now()) <= end:
+                rtts.append(received - sent)
 
     async def measure():
         await asyncio.sleep(warmup)
@@ -192,20 +203,33 @@ async def echo(dialect, port, pid, clients, warmup, duration, max_messages):
     }
 
 
+class Shout:
+    """One broadcast in flight: when the first and the last client got it."""
+
+    def __init__(self, clients, sent):
+        self.missing = clients
+        self.sent = sent
+        self.first = None
+        self.everyone = asyncio.get_running_loop().create_future()
+
+    def arrived(self):
+        if self.first is None:
+            self.first = now() - self.sent
+        self.missing -= 1
+        if self.missing == 0:
+            self.everyone.set_result(now() - self.sent)
+
+
 async def fanout(dialect, port, pid, clients, warmup, duration, max_messages):
     sockets = await open_clients(dialect, port, clients)
-    loop = asyncio.get_running_loop()
-    waiting = {}  # broadcast number -> [deliveries still missing, future]
+    in_flight = {}  # broadcast number -> Shout
 
     async def listen(ws):
         while True:
             op, params = await dialect.receive(ws)
             if op != 'shout':
                 raise RuntimeError(f'wrong broadcast: {op} {params}')
-            entry = waiting[params['n']]
-            entry[0] -= 1
-            if entry[0] == 0:
-                entry[1].set_result(now() - params['t'])
+            in_flight[params['n']].arrived()
 
     listeners = [asyncio.create_task(listen(ws)) for ws in sockets]
     trigger = sockets[0]
@@ -213,28 +237,30 @@ async def fanout(dialect, port, pid, clients, warmup, duration, max_messages):
 
     async def shout_until(deadline):
         nonlocal sent
-        latencies = []
+        done = []
         while now() < deadline and sent < max_messages:
             sent += 1
-            waiting[sent] = [clients, loop.create_future()]
-            await trigger.send(dialect.encode('shout', {'n': sent, 't': now()}))
-            latencies.append(await asyncio.wait_for(waiting[sent][1], 30))
-            del waiting[sent]
-        return latencies
+            shout = in_flight[sent] = Shout(clients, now())
+            await trigger.send(dialect.encode('shout', {'n': sent, 't': shout.sent}))
+            await asyncio.wait_for(shout.everyone, 30)
+            done.append(in_flight.pop(sent))
+        return done
 
     await shout_until(now() + warmup)
     window = Window(pid)
     window.start()
-    latencies = await shout_until(now() + duration)
+    shouts = await shout_until(now() + duration)
     window.stop()
     for task in listeners:
         task.cancel()
     await close_clients(sockets)
+    everyone = [shout.everyone.result() for shout in shouts]
     return {
-        'deliveries_per_s': clients * len(latencies) / window.elapsed,
-        'p50_ms': 1e3 * percentile(latencies, 50),
-        'p99_ms': 1e3 * percentile(latencies, 99),
-        **window.report(clients * len(latencies)),
+        'deliveries_per_s': clients * len(shouts) / window.elapsed,
+        'first_p50_ms': 1e3 * percentile([shout.first for shout in shouts], 50),
+        'p50_ms': 1e3 * percentile(everyone, 50),
+        'p99_ms': 1e3 * percentile(everyone, 99),
+        **window.report(clients * len(shouts)),
     }
 
 
