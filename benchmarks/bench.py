@@ -288,9 +288,12 @@ def wszero_version():
                            capture_output=True, text=True)
     if probe.returncode:
         return None
-    commit = subprocess.run(['git', '-C', str(REPO), 'log', '-1', '--format=%h', '--', 'wszero.py'],
-                            capture_output=True, text=True).stdout.strip()
-    return probe.stdout.strip() + (f' ({commit})' if commit else ' (uncommitted)')
+    git = ['git', '-C', str(REPO)]
+    commit = subprocess.run(git + ['log', '-1', '--format=%h', '--', 'wszero.py'],
+                            capture_output=True, text=True).stdout.strip() or 'uncommitted'
+    if subprocess.run(git + ['diff', '--quiet', 'HEAD', '--', 'wszero.py']).returncode:
+        commit += ' with local changes'
+    return f'{probe.stdout.strip()} ({commit})'
 
 
 def machine(wszero):
@@ -317,12 +320,15 @@ def main():
         names.remove('wszero')
 
     # 5000 connections need more than the usual 1024 descriptors; the servers inherit this.
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     neighbours = Neighbours()
     started = time.perf_counter()
-    progress = lambda text: print(f'[{time.perf_counter() - started:5.0f} s] {text}', file=sys.stderr)
+
+    def progress(text):
+        print(f'[{time.perf_counter() - started:5.0f} s] {text}', file=sys.stderr)
+
     result = medians(bench([SERVERS[name] for name in names], settings, progress))
 
     mode = 'quick' if args.quick else 'full'
