@@ -207,7 +207,7 @@ class say:
         takes = _names(handler.fillable) if handler.fillable else "the client"
         text = (f"The '{op}' message has {_names(names)}, but the handler only takes {takes}. "
                 f"The handler is {handler.title}.")
-        if handler.client_param in names:
+        if handler.client_param in names and handler.client_param != "client":
             text += (f" Its first parameter, '{handler.client_param}', is always the client: "
                      f"write def {handler.func.__name__}(client, {handler.client_param}):")
         return text
@@ -460,12 +460,14 @@ def on(op):
 class MessageError(Exception):
     """A message a browser sent that can't be handled; str() says why.
 
-    ``about`` is the message's op, when it had one.
+    ``about`` is the message's op, when it had one, and ``reply_id`` the id
+    of the request it was, so the page can match the answer.
     """
 
-    def __init__(self, text, about=None):
+    def __init__(self, text, about=None, reply_id=None):
         super().__init__(text)
         self.about = about
+        self.reply_id = reply_id
 
 
 def read_message(text, handlers):
@@ -480,24 +482,24 @@ def read_message(text, handlers):
         raise MessageError(say.not_json(text)) from None
     if type(msg) is not dict:
         raise MessageError(say.not_object(msg))
+    reply_id = msg.pop(REPLY_KEY, None) if REPLY_KEY in msg else None
     if "op" not in msg:
-        raise MessageError(say.no_op(msg))
+        raise MessageError(say.no_op(msg), None, reply_id)
     op = msg.pop("op")
     if type(op) is not str:
-        raise MessageError(say.op_not_string(op))
+        raise MessageError(say.op_not_string(op), None, reply_id)
     handler = handlers.get(op)
     if handler is None or op in SPECIAL_OPS:
         handler = BUILT_IN.get(op)
         if handler is None:
             if op in SPECIAL_OPS:
-                raise MessageError(say.special_from_browser(op), op)
+                raise MessageError(say.special_from_browser(op), op, reply_id)
             if op.startswith(RESERVED):
-                raise MessageError(say.reserved_from_browser(op))
-            raise MessageError(say.unknown_op(op, [o for o in handlers if o not in SPECIAL_OPS]), op)
-    reply_id = msg.pop(REPLY_KEY, None) if REPLY_KEY in msg else None
+                raise MessageError(say.reserved_from_browser(op), None, reply_id)
+            raise MessageError(say.unknown_op(op, [o for o in handlers if o not in SPECIAL_OPS]), op, reply_id)
     problem = handler.check(msg)
     if problem:
-        raise MessageError(problem, op)
+        raise MessageError(problem, op, reply_id)
     return handler, msg, reply_id
 
 
@@ -780,12 +782,18 @@ class Game:
         self.running_on = None      # the thread running a plain handler right now
         self.current = None         # that handler's client
         self._spares = []           # gates of idle pool threads
+        self.sleepers = 0           # handlers in time.sleep right now
+        self.stop_waiting = False   # a stop that waits for the sleepers
         self.stopped = threading.Event()
 
     # -- the loop side -------------------------------------------------------
     def put(self, item):
         """Queue (client, handler, params, reply_id) for its turn.  Any thread."""
         self.inbox.append(item)
+        self._nudge()
+
+    def _nudge(self):
+        """Wake the player if it waits for mail."""
         if self.idle:
             with self._mutex:
                 if self.idle:
@@ -833,6 +841,9 @@ class Game:
                     continue
                 item = inbox.popleft()
                 if item is _STOP:
+                    if self.sleepers:  # their clients' disconnect handlers still wait behind them
+                        self.stop_waiting = True
+                        continue
                     self.stopped.set()
                     return True
                 self._handle(item)
@@ -885,6 +896,11 @@ class Game:
         if held is not None:
             client._held = None
             self.inbox.extendleft(reversed(held))
+            if held:
+                self._nudge()  # the player may be idle, and can't know these came back
+        if self.stop_waiting and not self.sleepers:
+            self.stop_waiting = False
+            self.put(_STOP)
         if client._reading is not None:
             self.loop.call_soon_threadsafe(self.server.maybe_resume, client)
 
@@ -895,13 +911,16 @@ class Game:
         if client._held is None:
             client._held = []
         self.running_on = self.current = None
-        self.player = None
-        self._start_player()
+        if self.player == threading.get_ident():
+            self.player = None
+            self._start_player()
+        self.sleepers += 1
         self.baton.give()
         try:
             _real_sleep(seconds)
         finally:
             self.baton.take()
+            self.sleepers -= 1
             self.running_on = threading.get_ident()
             self.current = client
 
@@ -942,6 +961,7 @@ class Server:
         self.folder = folder
         self.grace = grace
         self.parked = {}  # resume token -> a client whose connection dropped a moment ago
+        self.tokens = {}  # resume token -> every client still here
         self.served = set()  # URL paths pages have loaded: saving one of those reloads them
         self.path = path  # the program to run again when it changes; None: no live reload
         self.registry = registry
@@ -979,10 +999,12 @@ class Server:
             target, data = outbox.popleft()
             for client in (target,) if type(target) is Client else target:
                 ws = client._ws
-                if ws.protocol.state is _OPEN:
+                if ws.protocol.state is _OPEN and client._missed is None:
                     ws.protocol.send_text(data)
                     touched.add(ws)
-                elif client._missed is not None:
+                elif client in self.clients:  # dropped, maybe coming back: keep it
+                    if client._missed is None:
+                        client._missed = []
                     client._missed.append(data)
                     if len(client._missed) > MAX_MISSED_MESSAGES:
                         self.leave(client)
@@ -1026,9 +1048,14 @@ class Server:
             await ws.close(WRONG_VERSION, "wrong version")
             return
         game = self.game
-        client = self.parked.pop(query.get("resume", [""])[0], None)
+        client = self.tokens.get(query.get("resume", [""])[0])
         if client is not None:
-            client._expiry.cancel()
+            # Back after a drop.  The old connection may not even look dead yet.
+            if self.parked.pop(client._token, None) is not None:
+                client._expiry.cancel()
+            elif client._missed is None:
+                client._missed = []
+            client._ws.transport.abort()
             self.flush()  # what is already queued for it goes with what it missed
             missed, client._missed = client._missed, None
             client._ws = ws
@@ -1041,6 +1068,7 @@ class Server:
             self.numbers += 1
             client = Client(self, ws, self.numbers)
             self.clients.add(client)
+            self.tokens[client._token] = client
             self.post(client, _dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION,
                                       "resume": client._token, "resumed": False}).encode())
             self.say(say.joined(client))
@@ -1054,7 +1082,7 @@ class Server:
                 try:
                     handler, params, reply_id = read_message(text, self.registry.handlers)
                 except MessageError as problem:
-                    self.refuse(client, str(problem), problem.about)
+                    self.refuse(client, str(problem), problem.about, problem.reply_id)
                     continue
                 client._received += 1
                 game.put((client, handler, params, reply_id))
@@ -1063,14 +1091,17 @@ class Server:
         except _ConnectionClosed:
             pass
         finally:
-            if ws.protocol.close_rcvd is None and not self.stop_requested.is_set() and self.grace > 0:
+            if client._ws is not ws:
+                pass  # the page came back on a newer connection
+            elif ws.protocol.close_rcvd is None and not self.stop_requested.is_set() and self.grace > 0:
                 self.park(client)  # dropped, not closed: the page may be back in a moment
             else:
                 self.leave(client)
 
     def park(self, client):
         """Keep a dropped client for a while, saving what is sent to it."""
-        client._missed = []
+        if client._missed is None:
+            client._missed = []
         self.parked[client._token] = client
         client._expiry = self.loop.call_later(self.grace, self.leave, client)
 
@@ -1081,14 +1112,15 @@ class Server:
         if client._expiry is not None:
             client._expiry.cancel()
         self.parked.pop(client._token, None)
+        self.tokens.pop(client._token, None)
         client._missed = None
         self.clients.discard(client)
         self.game.put((client, self.registry.handlers.get("disconnect", _NOTHING), {}, _LEAVING))
         self.say(say.left(client))
 
-    def refuse(self, client, text, about=None):
+    def refuse(self, client, text, about=None, reply_id=None):
         print(f"{client.name}: {text}", file=sys.stderr, flush=True)
-        self.post(client, error_message(text, about).encode())
+        self.post(client, error_message(text, about, reply_id).encode())
 
     async def pause_reading(self, client):
         client._reading = self.loop.create_future()
@@ -1176,9 +1208,11 @@ class Server:
         await ws_server.wait_closed()
         for client in list(self.parked.values()):
             self.leave(client)
-        self.game.stop()
         for task in list(self.tasks):
             task.cancel()
+        if self.tasks:  # let cancelled async handlers finish, so their clients' turns come
+            await asyncio.wait(list(self.tasks), timeout=5)
+        self.game.stop()
         finished = await self.loop.run_in_executor(None, self.game.stopped.wait, 5)
         if not finished:
             self.say(say.handler_stuck())
@@ -2076,34 +2110,23 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
  * the page as the same client. It runs eval_js scripts, and shows the server's
  * errors in the console; errors in the page show in the server's terminal.
  *
- * Pages without JavaScript: HTML attributes that send and show messages.
- *   <form data-op="chat"> <input name="text"> </form>
- *       Submitting it sends {op: "chat", text: "..."}, without reloading the page.
- *       Text boxes send what was typed, as text. Number boxes send a number (an
- *       empty one is left out). Checkboxes send true or false. Anything else
- *       (a select, a checked radio button, a hidden input, the pressed button if
- *       it has a name) is read like a button's data- values below.
- *       Afterwards the text boxes are emptied and the first one gets the focus,
- *       ready for the next message. A box with data-keep, or every box of a form
- *       with data-keep, keeps its text. With data-guess on the form (or a box),
- *       typed text is read like data- values too and empty boxes are left out:
- *       the playground does that, because it can't know what a handler wants.
- *   <button data-op="move" data-dx="1" data-dy="0">
- *       A click sends {op: "move", dx: 1, dy: 0}. Every other data- attribute is a
- *       value (data-top-speed is top_speed). A value that matches
- *       /^-?(0|[1-9]\d*)(\.\d+)?$/ is sent as a number, "true" and "false" as
- *       true and false, and anything else as text ("007" stays text).
- *       In a data-op form, a submit button just submits the form.
- *   <ul data-on="chat"> <li>{sender}: {text}</li> </ul>
- *       Shows each "chat" message as a copy of the first child, with every
- *       {field} filled in from the message as text, never as HTML. The copy is
- *       added at the end and scrolled to. data-on="chat notice" shows two ops,
- *       the first child for "chat" and the second for "notice". What the page
- *       wrote inside is only templates, so it is hidden. With data-show="replace"
- *       each copy replaces the one before (a score, a status line). A field the
- *       message lacks shows as empty, and the console warns once.
- *   These run alongside HANDLERS and wszero.on, and work for elements that are
- *   added to the page later.
+ * Pages without JavaScript (also for elements added later):
+ *   <form data-op="chat"><input name="text"></form> sends {op: "chat", text: "..."}
+ *     on submit, without a reload. Text boxes send text, number boxes numbers (not
+ *     sent if empty), checkboxes true or false; the rest is read like data- values.
+ *     Then text boxes are emptied and the first focused, unless the box or form has
+ *     data-keep. data-guess (box or form) reads typed text like data- values and
+ *     leaves empty boxes out, as the playground does.
+ *   <button data-op="move" data-dx="1" data-top-speed="2"> sends {op: "move", dx: 1,
+ *     top_speed: 2} on click. Values matching /^-?(0|[1-9]\d*)(\.\d+)?$/ are numbers,
+ *     "true" and "false" booleans, the rest text ("007" too). In a data-op form a
+ *     submit button just submits the form.
+ *   <ul data-on="chat"><li>{sender}: {text}</li></ul> adds, for each "chat" message,
+ *     a copy of its first child with each {field} filled in as text (never HTML),
+ *     and scrolls to it. data-on="chat notice": the second child is for "notice".
+ *     Children written in the page are hidden templates. data-show="replace": each
+ *     copy replaces the last. A missing field shows empty and warns once. HANDLERS
+ *     and wszero.on run as well.
  */
 (function () {
   "use strict";
@@ -2282,64 +2305,49 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
     send_message({op: "wszero:page-error", message: "a Promise failed: " + (reason && reason.message || reason), where: ""});
   });
 
-  // ===========================================================================
-  // Pages without JavaScript: data-op and data-on
-  // ===========================================================================
-  // The rules are in the comment at the top of this file. Elements are looked
-  // up when they are used (events caught on the document, querySelectorAll for
-  // each message), so elements that React, Vue or a page's script add later work.
+  // ---- Pages without JavaScript: data-op and data-on (rules at the top) ----
+  // Elements are looked up when used, so ones that React, Vue or a script add later work.
 
-  var NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?$/;
   var TYPED = /^(text|search|email|url|tel|password)$/;  // input types a person types text into
   var COPY = "data-wszero-copy";  // on what data-on shows; the other children are templates
-  var early = document.readyState === "loading" ? [] : null;  // messages that came before the page was read
+  var early = document.readyState === "loading" ? [] : null;  // messages from before the page was read
   var warnedOnce = {};
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
-
-  var hideTemplates = document.createElement("style");
-  hideTemplates.textContent = "[data-on] > :not([" + COPY + "]) { display: none !important; }";
-  (document.head || document.documentElement).appendChild(hideTemplates);
+  var hide = document.createElement("style");
+  hide.textContent = "[data-on]>:not([" + COPY + "]){display:none!important}";
+  (document.head || document.documentElement).appendChild(hide);
 
   function warnOnce(key, text) {
-    if (warnedOnce[key]) return;
+    if (!warnedOnce[key]) console.warn("wszero: " + text);
     warnedOnce[key] = true;
-    console.warn(text);
   }
 
   // A value written in the page, like "3", "true" or "red", as 3, true or "red".
   function guess(text) {
-    if (NUMBER.test(text)) return Number(text);
-    if (text === "true" || text === "false") return text === "true";
-    return text;
+    if (/^-?(0|[1-9]\d*)(\.\d+)?$/.test(text)) return Number(text);
+    return text === "true" ? true : text === "false" ? false : text;
   }
 
   function typedIn(field) {
     return field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && TYPED.test(field.type));
   }
 
-  function marked(field, form, attribute) {
-    return field.hasAttribute(attribute) || form.hasAttribute(attribute);
+  function marked(field, attribute) {
+    return field.hasAttribute(attribute) || field.form.hasAttribute(attribute);
   }
 
   function formMessage(form, submitter) {
     var msg = {op: form.getAttribute("data-op")};
     each(form.elements, function (field) {
-      var name = field.name, type = field.type, value = field.value;
-      if (!name || field.disabled || type === "file" || type === "fieldset") return;
-      if (typedIn(field)) {
-        if (!marked(field, form, "data-guess")) msg[name] = value;
-        else if (value !== "") msg[name] = guess(value);
-      } else if (type === "number" || type === "range") {
-        if (value !== "") msg[name] = Number(value);
-      } else if (type === "checkbox") {
-        msg[name] = field.checked;
-      } else if (type === "radio") {
-        if (field.checked) msg[name] = guess(value);
-      } else if (/^(submit|image|button|reset)$/.test(type)) {
-        if (field === submitter) msg[name] = guess(value);
-      } else {
-        msg[name] = guess(value);  // a select, a hidden input: written in the page, not typed
-      }
+      var name = field.name, type = field.type, value = field.value, number = /^(number|range)$/.test(type);
+      if (!name || field.disabled || /^(file|fieldset|reset|button)$/.test(type)) return;
+      if (type === "radio" && !field.checked) return;  // only the chosen one
+      if (/^(submit|image)$/.test(type) && field !== submitter) return;  // only the pressed one
+      var guessing = marked(field, "data-guess");
+      if (type === "checkbox") msg[name] = field.checked;
+      else if (value === "" && (number || guessing)) return;  // left out, so a handler's default applies
+      else if (number) msg[name] = Number(value);
+      else msg[name] = typedIn(field) && !guessing ? value : guess(value);
     });
     return msg;
   }
@@ -2347,7 +2355,7 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
   function emptyTextBoxes(form) {
     var first = null;
     each(form.elements, function (field) {
-      if (!field.name || !typedIn(field) || marked(field, form, "data-keep")) return;
+      if (!field.name || !typedIn(field) || marked(field, "data-keep")) return;
       field.value = "";
       first = first || field;
     });
@@ -2357,9 +2365,8 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
   function clickMessage(element) {
     var msg = {op: element.getAttribute("data-op")};
     each(element.attributes, function (attribute) {
-      var name = attribute.name;
-      if (name.indexOf("data-") === 0 && name !== "data-op" && name.indexOf("data-wszero") !== 0) {
-        msg[name.slice(5).replace(/-/g, "_")] = guess(attribute.value);
+      if (/^data-(?!op$|wszero)/.test(attribute.name)) {
+        msg[attribute.name.slice(5).replace(/-/g, "_")] = guess(attribute.value);
       }
     });
     return msg;
@@ -2376,40 +2383,34 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
   document.addEventListener("click", function (event) {
     var element = event.target.closest ? event.target.closest("[data-op]") : null;
     if (!element || element.tagName === "FORM") return;
-    // The form sends, once: its submit event follows this click.
-    if (element.form && element.form.hasAttribute("data-op") && /^(submit|image)$/.test(element.type)) return;
-    event.preventDefault();  // a button in a plain form doesn't submit it; a link isn't followed
+    var form = element.form;  // a submit button of a data-op form: the form sends, once
+    if (form && form.hasAttribute("data-op") && /^(submit|image)$/.test(element.type)) return;
+    event.preventDefault();  // no form submitted, no link followed
     send_message(clickMessage(element));
   });
 
-  // Shows msg in every element whose data-on names its op. True if there was one.
+  // Shows msg in each element whose data-on names its op. True if there is one.
   function showMessage(msg) {
     if (early) {
-      early.push(msg);
-      return true;  // the data-on elements may still be coming, so don't warn yet
+      early.push(msg);  // shown once the page has been read
+      return true;
     }
     var places = document.querySelectorAll('[data-on~="' + CSS.escape(String(msg.op)) + '"]');
     each(places, function (place) {
-      var ops = place.getAttribute("data-on").trim().split(/\s+/);
       var templates = Array.prototype.filter.call(place.children, function (child) {
         return !child.hasAttribute(COPY);
       });
-      var template = templates[ops.indexOf(msg.op)] || templates[0];
+      var template = templates[place.getAttribute("data-on").trim().split(/\s+/).indexOf(msg.op)] || templates[0];
       if (!template) {
-        warnOnce("template " + msg.op, "wszero: the data-on=\"" + msg.op + "\" element has nothing inside to copy. " +
-                 "Put one element inside it, like <li>{text}</li>.");
-        return;
+        return warnOnce(msg.op, "data-on=\"" + msg.op + "\" needs an element inside to copy, like <li>{text}</li>.");
       }
       var copy = template.cloneNode(true);
+      var replace = place.getAttribute("data-show") === "replace";
       copy.setAttribute(COPY, "");
       fill(copy, msg);
-      if (place.getAttribute("data-show") === "replace") {
-        each(place.querySelectorAll(":scope > [" + COPY + "]"), function (old) { old.remove(); });
-        place.appendChild(copy);
-      } else {
-        place.appendChild(copy);
-        scrollToCopy(place, copy);
-      }
+      if (replace) each(place.querySelectorAll(":scope>[" + COPY + "]"), function (old) { old.remove(); });
+      place.appendChild(copy);
+      if (!replace) scrollToCopy(place, copy);
     });
     return places.length > 0;
   }
@@ -2418,42 +2419,38 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
     document.addEventListener("DOMContentLoaded", function () {
       var waited = early;
       early = null;
-      waited.forEach(function (msg) { showMessage(msg); });
+      waited.forEach(showMessage);
     });
   }
 
-  // Fills every {field} in the copy's text and attributes. A message never
-  // becomes code: on... attributes and srcdoc are left alone, and a link
-  // that would run JavaScript is left empty.
+  // A message never becomes code: on... attributes and srcdoc aren't filled,
+  // and a link that would run JavaScript is left empty.
   function fill(node, msg) {
-    if (node.nodeType === Node.TEXT_NODE) {
-      node.nodeValue = fillText(node.nodeValue, msg);
-    } else if (node.nodeType === Node.ELEMENT_NODE) {
-      each(node.attributes, function (attribute) {
-        if (/^on|^srcdoc$/i.test(attribute.name) || attribute.value.indexOf("{") < 0) return;
-        var value = fillText(attribute.value, msg);
-        attribute.value = /^javascript:/i.test(value.replace(/[\u0000-\u0020]/g, "")) ? "" : value;
-      });
-      each(node.childNodes, function (child) { fill(child, msg); });
-    }
+    if (node.nodeType === Node.TEXT_NODE) node.nodeValue = fillText(node.nodeValue, msg);
+    if (node.nodeType !== Node.ELEMENT_NODE) return;
+    each(node.attributes, function (attribute) {
+      if (/^on|^srcdoc$/i.test(attribute.name) || attribute.value.indexOf("{") < 0) return;
+      var value = fillText(attribute.value, msg);
+      attribute.value = /^javascript:/i.test(value.replace(/[\0- ]/g, "")) ? "" : value;
+    });
+    each(node.childNodes, function (child) { fill(child, msg); });
   }
 
   function fillText(text, msg) {
     return text.replace(/\{(\w+)\}/g, function (placeholder, field) {
+      var value = msg[field];
       if (!Object.prototype.hasOwnProperty.call(msg, field)) {
-        warnOnce("field " + msg.op + " " + field, "wszero: a \"" + msg.op + "\" message came without " + field +
-                 ", so {" + field + "} shows as empty. Add " + field + "=... where Python sends \"" + msg.op + "\".");
+        warnOnce(msg.op + " " + field, "a \"" + msg.op + "\" message came without " + field + ", so {" +
+                 field + "} shows as empty. Add " + field + "=... where Python sends \"" + msg.op + "\".");
         return "";
       }
-      var value = msg[field];
       return value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
     });
   }
 
   // A list that scrolls by itself scrolls to its end; otherwise the page scrolls to the copy.
   function scrollToCopy(place, copy) {
-    var overflow = getComputedStyle(place).overflowY;
-    if ((overflow === "auto" || overflow === "scroll") && place.scrollHeight > place.clientHeight) {
+    if (/auto|scroll/.test(getComputedStyle(place).overflowY) && place.scrollHeight > place.clientHeight) {
       place.scrollTop = place.scrollHeight;
     } else {
       copy.scrollIntoView({block: "nearest"});
