@@ -991,24 +991,35 @@ class Server:
             self.loop.call_soon_threadsafe(self.flush)
 
     def flush(self):
-        """Write everything in the outbox, one socket write per connection."""
+        """Write everything in the outbox, one socket write per connection.
+
+        Frames are gathered per connection first, then each connection is
+        framed and written in turn, so the first page gets a broadcast
+        without waiting for the rest to be framed.
+        """
         self.flush_pending = False
         outbox = self.outbox
-        touched = set()
+        frames = {}  # connection -> its messages, in order
         while outbox:
             target, data = outbox.popleft()
             for client in (target,) if type(target) is Client else target:
                 ws = client._ws
                 if ws.protocol.state is _OPEN and client._missed is None:
-                    ws.protocol.send_text(data)
-                    touched.add(ws)
+                    waiting = frames.get(ws)
+                    if waiting is None:
+                        frames[ws] = [data]
+                    else:
+                        waiting.append(data)
                 elif client in self.clients:  # dropped, maybe coming back: keep it
                     if client._missed is None:
                         client._missed = []
                     client._missed.append(data)
                     if len(client._missed) > MAX_MISSED_MESSAGES:
                         self.leave(client)
-        for ws in touched:
+        for ws, messages in frames.items():
+            send_text = ws.protocol.send_text
+            for data in messages:
+                send_text(data)
             chunks = ws.protocol.data_to_send()
             if b"" in chunks:
                 for chunk in chunks:
@@ -1228,7 +1239,10 @@ class Server:
         for port in range(first, first + 21):
             try:
                 ws_server = await serve(self.connection, self.host, port, process_request=self.http,
-                                        max_size=MAX_MESSAGE_BYTES, logger=logger, server_header=None)
+                                        max_size=MAX_MESSAGE_BYTES, logger=logger, server_header=None,
+                                        # Game messages are small: compressing them tripled the
+                                        # memory of each connection and the work of each message.
+                                        compression=None)
             except OSError:
                 continue
             self.port = port
