@@ -22,8 +22,9 @@ import wszero
 def poke(client):
     for other in wszero._server.clients:
         if other is not client:
-            other.eval_js("send_message({op: 'chat', text: 'window sees: ' + "
-                          "Array.from(document.querySelectorAll('#messages li'), li => li.textContent).join(' | ')})")
+            other.eval_js("send_message({op: 'chat', name: 'the window', text: 'window sees: ' + "
+                          "Array.from(document.querySelectorAll('ul li'), li => li.getClientRects().length ? "
+                          "li.textContent : '').filter(String).join(' | ')})")  # hidden templates: no rects
 
 run_server()
 """
@@ -82,14 +83,15 @@ def test_chat_opens_in_a_window_that_talks_with_a_browser_and_closes_cleanly(scr
         program.wait_for_stdout("Player 1 joined.")  # the window's page connected
 
         page = open_page(program.url)
-        page.page.fill("#text", "hello from chromium")
-        page.page.press("#text", "Enter")
-        page.page.locator("#messages li", has_text="Player 2: hello from chromium").wait_for(timeout=DEADLINE * 1000)
+        page.page.fill("[name=name]", "Ada")
+        page.page.fill("[name=text]", "hello from chromium")
+        page.page.press("[name=text]", "Enter")
+        page.page.locator("ul li", has_text="Ada: hello from chromium").wait_for(timeout=DEADLINE * 1000)
         page.page.evaluate("send_message({op: 'poke'})")
-        report = page.page.locator("#messages li", has_text="window sees:")
+        report = page.page.locator("ul li", has_text="window sees:")
         report.wait_for(timeout=DEADLINE * 1000)
-        assert "Player 1: window sees: " in report.text_content()
-        assert "Player 2 joined the chat | Player 2: hello from chromium" in report.text_content()
+        assert "the window: window sees: " in report.text_content()
+        assert "Player 2 joined the chat | Ada: hello from chromium" in report.text_content()
 
         shot = tmp_path / "window.png"
         subprocess.run(["import", "-display", screen, "-window", "root", str(shot)], check=True, timeout=DEADLINE)
