@@ -2308,15 +2308,18 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
 
   function where(file, line) {
     if (!file) return "";
-    return file.replace(location.origin, "").replace(/^\//, "") + (line ? ", line " + line : "");
+    var path = new URL(file, location.href).pathname.slice(1);
+    return (!path || /\/$/.test(path) ? path + "index.html" : path) + (line ? ", line " + line : "");
   }
 
   window.addEventListener("error", function (event) {
     send_message({op: "wszero:page-error", message: String(event.message), where: where(event.filename, event.lineno)});
   });
   window.addEventListener("unhandledrejection", function (event) {
-    var reason = event.reason;
-    send_message({op: "wszero:page-error", message: "a Promise failed: " + (reason && reason.message || reason), where: ""});
+    var reason = event.reason || {};
+    var at = /(https?:\/\/[^\s)]+):(\d+):\d+/.exec(reason.stack || "") || [];
+    send_message({op: "wszero:page-error", message: "a Promise failed: " + (reason.message || reason),
+                  where: where(at[1], at[2])});
   });
 
   // ---- Pages without JavaScript: data-op and data-on (rules at the top) ----

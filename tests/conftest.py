@@ -27,14 +27,18 @@ sys.path.insert(0, ROOT)
 
 
 def wait_for(condition, timeout=DEADLINE, what="the condition"):
-    """Poll `condition` until it returns something true, and return that."""
+    """Poll `condition` until it returns something true, and return that.
+
+    `what` says what was awaited; a function is called at the deadline, so
+    the message can show the state at the end.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout}s for {what}")
+            raise AssertionError(f"waited {timeout}s for {what() if callable(what) else what}")
         time.sleep(0.01)
 
 
@@ -91,10 +95,10 @@ class Program:
         return f"ws://127.0.0.1:{self.port}/ws"
 
     def wait_for_stderr(self, text):
-        return wait_for(lambda: text in self.stderr, what=f"{text!r} in the terminal; it shows:\n{self.stderr}")
+        return wait_for(lambda: text in self.stderr, what=lambda: f"{text!r} in the terminal; it shows:\n{self.stderr}")
 
     def wait_for_stdout(self, text):
-        return wait_for(lambda: text in self.stdout, what=f"{text!r} in the terminal; it shows:\n{self.stdout}")
+        return wait_for(lambda: text in self.stdout, what=lambda: f"{text!r} in the terminal; it shows:\n{self.stdout}")
 
     def client(self):
         return Client(self.ws_url)
@@ -211,8 +215,10 @@ class Page:
         return [text for t, text in self.console if t == kind]
 
     def wait_for_console(self, kind, text):
-        return wait_for(lambda: any(text in t for t in self.console_text(kind)),
-                        what=f"{kind} {text!r} in the console; it has {self.console}")
+        """Wait for a console message; Playwright delivers them only while it is called."""
+        if not any(text in t for t in self.console_text(kind)):
+            self.page.wait_for_event("console", predicate=lambda m: m.type == kind and text in m.text,
+                                     timeout=DEADLINE * 1000)
 
 
 @pytest.fixture
