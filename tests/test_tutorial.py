@@ -1,0 +1,64 @@
+"""The README's tutorial, step by step, with the code exactly as README shows it."""
+
+import os
+import re
+
+from conftest import DEADLINE, ROOT, wait_for
+
+README = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+
+
+def code_after(heading, language):
+    """The first code block of this language after the heading."""
+    start = README.index(heading)
+    found = re.compile(rf"```{language}\n(.*?)```", re.S).search(README, start)
+    return found.group(1)
+
+
+def test_the_tutorial_works_as_written(run, open_page, tmp_path):
+    # 1 and 2: write the program and run the folder.
+    folder = tmp_path / "mygame"
+    folder.mkdir()
+    game = folder / "game.py"
+    game.write_text(code_after("**1. Write the program.**", "python"))
+    program = run(path=str(folder), cwd=str(tmp_path))
+    assert "wszero is running game.py." in program.stdout
+    assert f"Open this on this computer:  http://localhost:{program.port}" in program.stdout
+
+    # 3: the playground has a box for `name`; Send shows the greeting in the log.
+    page = open_page(program.url)
+    playground = page.page
+    assert playground.title() == "Playground for game.py"
+    playground.fill('form[data-op="hello"] input[name="name"]', "Sam")
+    playground.click('form[data-op="hello"] button')
+    playground.locator("#log li", has_text='{"op":"greeting","text":"Hello, Sam!"}').wait_for(timeout=DEADLINE * 1000)
+
+    # 4: saving index.html reloads the page by itself, and the form greets.
+    (folder / "index.html").write_text(code_after("**4. Make your own page.**", "html"))
+    playground.wait_for_selector('p[data-on="greeting"]', state="attached", timeout=DEADLINE * 1000)
+    playground.wait_for_function("wszero.state === 'open'", timeout=DEADLINE * 1000)
+    playground.fill('input[name="name"]', "Sam")
+    playground.click("button")
+    playground.locator("b", has_text="Hello, Sam!").wait_for(timeout=DEADLINE * 1000)
+
+    # 5: changing the program runs it again, and the page reloads.
+    game.write_text(game.read_text().replace("'Hello, '", "'Hi there, '"))
+    program.wait_for_stdout("game.py changed, so wszero ran it again. Open pages reload by themselves.")
+    # The reloaded page has no greeting shown yet.
+    wait_for(lambda: playground.evaluate("document.querySelectorAll('[data-wszero-copy]').length") == 0,
+             what="the page to reload")
+    playground.wait_for_function("wszero.state === 'open'", timeout=DEADLINE * 1000)
+    playground.fill('input[name="name"]', "Sam")
+    playground.click("button")
+    playground.locator("b", has_text="Hi there, Sam!").wait_for(timeout=DEADLINE * 1000)
+
+    # 6: a misspelt op is explained in the terminal.
+    html = (folder / "index.html").read_text()
+    (folder / "index.html").write_text(html.replace('data-op="hello"', 'data-op="helo"'))
+    playground.wait_for_selector('form[data-op="helo"]', state="attached", timeout=DEADLINE * 1000)
+    playground.wait_for_function("wszero.state === 'open'", timeout=DEADLINE * 1000)
+    playground.fill('input[name="name"]', "Sam")
+    playground.click("button")
+    program.wait_for_stderr("No handler for 'helo' — did you mean 'hello'?")
+
+    assert program.stop() == 0
