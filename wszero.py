@@ -1905,199 +1905,6 @@ def serve_with_window(server, ready, title):
 
 
 # =============================================================================
-# run_server() and the command line
-# =============================================================================
-
-_runner_settings = None  # set while the runner runs a program, whose run_server() then only records
-
-
-def _parse_options(argv):
-    """--port N, --open, --window and --no-reload from the command line, as keywords."""
-    options, rest = {}, []
-    args = list(argv)
-    while args:
-        arg = args.pop(0)
-        if arg == "--port" or arg.startswith("--port="):
-            value = arg.partition("=")[2] if "=" in arg else (args.pop(0) if args else "")
-            if not value.isdigit():
-                raise WszeroError(say.bad_port(value))
-            options["port"] = int(value)
-        elif arg in ("--open", "--window"):
-            options[arg[2:]] = True
-        elif arg == "--no-reload":
-            options["reload"] = False
-        else:
-            rest.append(arg)
-    return options, rest
-
-
-def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=RESUME_SECONDS):
-    """Serve the pages next to the program and its handlers, until Ctrl+C.
-
-    ``python app.py --port 9000 --open`` works as well as the keywords.
-    ``grace`` is how many seconds a page whose connection dropped has to
-    come back as the same client before its disconnect handler runs.
-    """
-    if _runner_settings is not None:
-        _runner_settings.update(port=port, open=open, window=window, host=host, grace=grace)
-        return
-    try:
-        options, _ = _parse_options(sys.argv[1:])
-    except WszeroError as problem:
-        _exit_with(problem)
-    settings = dict(port=port, open=open, window=window, host=host, grace=grace)
-    settings.update(options)
-    settings.pop("reload", None)  # live reload needs the runner, which can run the program again
-    folder, program = _main_folder()
-    _serve(folder, program, **settings)
-
-
-def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=False, window=False,
-           host=None, reload=False, quiet=False, grace=RESUME_SECONDS):
-    try:
-        _import_websockets()
-    except WszeroError as problem:
-        _exit_with(problem)
-    registry = registry or _registry
-    registry.ready()
-    server = Server(folder, registry, port=port, host=host, program=program or "your program", quiet=quiet,
-                    path=path if reload else None, grace=grace)
-    if window:
-        problem = window_problem()
-        if problem:
-            print(problem, file=sys.stderr)
-            window, open = False, True
-
-    def ready(server):
-        local = f"http://localhost:{server.port}"
-        network = [f"http://{a}:{server.port}" for a in network_addresses()]
-        server.say(say.running(server.program, local, network, sys.platform == "win32", window))
-        if network and not server.quiet and terminal_can_show_qr(sys.stdout):
-            print("\n".join(qr_lines(network[0])) + "\n", flush=True)
-        if open:
-            webbrowser.open(local)
-
-    try:
-        if window:
-            serve_with_window(server, ready, window_title(program, folder))
-        else:
-            asyncio.run(server.serve(on_ready=ready))
-    except WszeroError as problem:
-        _exit_with(problem)
-    except KeyboardInterrupt:
-        server.say(say.stopped())
-    return server
-
-
-def _exit_with(problem):
-    print(problem, file=sys.stderr)
-    raise SystemExit(1)
-
-
-def _excepthook(kind, value, tb, _previous=sys.excepthook):
-    """Mistakes found at start-up are shown as a sentence, not a traceback."""
-    if isinstance(value, WszeroError):
-        print(value, file=sys.stderr)
-    else:
-        _previous(kind, value, tb)
-
-
-sys.excepthook = _excepthook
-
-
-def find_program(path):
-    """The .py file to run for a path that names a file or a folder (on disk, or inside a bundle)."""
-    if os.path.isfile(path):
-        return path
-    zipped = in_zip(path)
-    if zipped is not None and zipped.is_file():
-        return path
-    if zipped is not None and zipped.is_dir():
-        files = [p.name for p in zipped.iterdir() if p.is_file()]
-    elif os.path.isdir(path):
-        files = [n for n in os.listdir(path) if os.path.isfile(os.path.join(path, n))]
-    else:
-        raise WszeroError(say.no_such_program(path))
-    if "main.py" in files:
-        return os.path.join(path, "main.py")
-    programs = sorted(n for n in files if n.endswith(".py"))
-    if len(programs) == 1:
-        return os.path.join(path, programs[0])
-    if not programs:
-        raise WszeroError(say.no_program_in_folder(path))
-    raise WszeroError(say.many_programs_in_folder(path, programs))
-
-
-def load_program(path):
-    """Run a program file to collect its handlers, and return its Registry.
-
-    The program's own run_server() call only records its settings, in
-    ``registry.settings``.  Its mistakes are raised as they are.
-    """
-    global _registry, _runner_settings
-    import runpy
-    registry = Registry()
-    registry.settings = {}
-    saved = _registry, _runner_settings
-    _registry, _runner_settings = registry, registry.settings
-    zipped = None if os.path.isfile(path) else in_zip(path)
-    try:
-        if zipped is None:
-            runpy.run_path(path, run_name="__main__")
-        else:
-            _run_from_zip(path, zipped.read_bytes())
-    finally:
-        _registry, _runner_settings = saved
-    return registry
-
-
-def _run_from_zip(path, source):
-    """Run a program's source from inside a bundle as __main__, as runpy does for a file.
-
-    It is compiled with its path in the zip as its file name, and its lines go
-    in linecache, so a traceback still shows the child's own line of code.
-    """
-    import linecache
-    import types
-    lines = source.decode("utf-8", "replace").splitlines(keepends=True)
-    linecache.cache[path] = (len(source), None, lines, path)  # no time: never checked against a file
-    program = types.ModuleType("__main__")
-    program.__file__ = path
-    saved = sys.modules["__main__"]
-    sys.modules["__main__"] = program
-    try:
-        exec(compile(source, path, "exec"), vars(program))
-    finally:
-        sys.modules["__main__"] = saved
-
-
-def main(argv=None):
-    """``python -m wszero app.py [--port N] [--open] [--window] [--no-reload]``."""
-    sys.modules.setdefault("wszero", sys.modules[__name__])  # the program's import finds this module
-    try:
-        options, rest = _parse_options(sys.argv[1:] if argv is None else argv)
-        if not rest or rest[0] in ("-h", "--help"):
-            bundle = sys.argv[0].endswith(".pyz")  # run as "python wszero.pyz"
-            print(say.usage(f"python {os.path.basename(sys.argv[0])}") if bundle else say.usage())
-            return
-        path = os.path.abspath(find_program(rest[0]))
-    except WszeroError as problem:
-        _exit_with(problem)
-    sys.argv = [path] + rest[1:]
-    sys.path.insert(0, os.path.dirname(path))
-    try:
-        registry = load_program(path)
-    except WszeroError as problem:
-        _exit_with(problem)
-    except Exception as exc:
-        print(short_traceback(exc)[0], file=sys.stderr, end="")
-        raise SystemExit(1)
-    # Nobody can save a program inside a bundle, so there is nothing to watch for live reload.
-    settings = {"reload": in_zip(path) is None, **registry.settings, **options}
-    _serve(os.path.dirname(path), os.path.basename(path), registry=registry, path=path, **settings)
-
-
-# =============================================================================
 # The browser half: wszero.js (also served as /wszero.js)
 # =============================================================================
 
@@ -2488,6 +2295,199 @@ var wszero = window.wszero;
 export default wszero;
 export var send_message = wszero.send_message, on = wszero.on, request = wszero.request;
 """).encode()
+
+# =============================================================================
+# run_server() and the command line
+# =============================================================================
+
+_runner_settings = None  # set while the runner runs a program, whose run_server() then only records
+
+
+def _parse_options(argv):
+    """--port N, --open, --window and --no-reload from the command line, as keywords."""
+    options, rest = {}, []
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--port" or arg.startswith("--port="):
+            value = arg.partition("=")[2] if "=" in arg else (args.pop(0) if args else "")
+            if not value.isdigit():
+                raise WszeroError(say.bad_port(value))
+            options["port"] = int(value)
+        elif arg in ("--open", "--window"):
+            options[arg[2:]] = True
+        elif arg == "--no-reload":
+            options["reload"] = False
+        else:
+            rest.append(arg)
+    return options, rest
+
+
+def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=RESUME_SECONDS):
+    """Serve the pages next to the program and its handlers, until Ctrl+C.
+
+    ``python app.py --port 9000 --open`` works as well as the keywords.
+    ``grace`` is how many seconds a page whose connection dropped has to
+    come back as the same client before its disconnect handler runs.
+    """
+    if _runner_settings is not None:
+        _runner_settings.update(port=port, open=open, window=window, host=host, grace=grace)
+        return
+    try:
+        options, _ = _parse_options(sys.argv[1:])
+    except WszeroError as problem:
+        _exit_with(problem)
+    settings = dict(port=port, open=open, window=window, host=host, grace=grace)
+    settings.update(options)
+    settings.pop("reload", None)  # live reload needs the runner, which can run the program again
+    folder, program = _main_folder()
+    _serve(folder, program, **settings)
+
+
+def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=False, window=False,
+           host=None, reload=False, quiet=False, grace=RESUME_SECONDS):
+    try:
+        _import_websockets()
+    except WszeroError as problem:
+        _exit_with(problem)
+    registry = registry or _registry
+    registry.ready()
+    server = Server(folder, registry, port=port, host=host, program=program or "your program", quiet=quiet,
+                    path=path if reload else None, grace=grace)
+    if window:
+        problem = window_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            window, open = False, True
+
+    def ready(server):
+        local = f"http://localhost:{server.port}"
+        network = [f"http://{a}:{server.port}" for a in network_addresses()]
+        server.say(say.running(server.program, local, network, sys.platform == "win32", window))
+        if network and not server.quiet and terminal_can_show_qr(sys.stdout):
+            print("\n".join(qr_lines(network[0])) + "\n", flush=True)
+        if open:
+            webbrowser.open(local)
+
+    try:
+        if window:
+            serve_with_window(server, ready, window_title(program, folder))
+        else:
+            asyncio.run(server.serve(on_ready=ready))
+    except WszeroError as problem:
+        _exit_with(problem)
+    except KeyboardInterrupt:
+        server.say(say.stopped())
+    return server
+
+
+def _exit_with(problem):
+    print(problem, file=sys.stderr)
+    raise SystemExit(1)
+
+
+def _excepthook(kind, value, tb, _previous=sys.excepthook):
+    """Mistakes found at start-up are shown as a sentence, not a traceback."""
+    if isinstance(value, WszeroError):
+        print(value, file=sys.stderr)
+    else:
+        _previous(kind, value, tb)
+
+
+sys.excepthook = _excepthook
+
+
+def find_program(path):
+    """The .py file to run for a path that names a file or a folder (on disk, or inside a bundle)."""
+    if os.path.isfile(path):
+        return path
+    zipped = in_zip(path)
+    if zipped is not None and zipped.is_file():
+        return path
+    if zipped is not None and zipped.is_dir():
+        files = [p.name for p in zipped.iterdir() if p.is_file()]
+    elif os.path.isdir(path):
+        files = [n for n in os.listdir(path) if os.path.isfile(os.path.join(path, n))]
+    else:
+        raise WszeroError(say.no_such_program(path))
+    if "main.py" in files:
+        return os.path.join(path, "main.py")
+    programs = sorted(n for n in files if n.endswith(".py"))
+    if len(programs) == 1:
+        return os.path.join(path, programs[0])
+    if not programs:
+        raise WszeroError(say.no_program_in_folder(path))
+    raise WszeroError(say.many_programs_in_folder(path, programs))
+
+
+def load_program(path):
+    """Run a program file to collect its handlers, and return its Registry.
+
+    The program's own run_server() call only records its settings, in
+    ``registry.settings``.  Its mistakes are raised as they are.
+    """
+    global _registry, _runner_settings
+    import runpy
+    registry = Registry()
+    registry.settings = {}
+    saved = _registry, _runner_settings
+    _registry, _runner_settings = registry, registry.settings
+    zipped = None if os.path.isfile(path) else in_zip(path)
+    try:
+        if zipped is None:
+            runpy.run_path(path, run_name="__main__")
+        else:
+            _run_from_zip(path, zipped.read_bytes())
+    finally:
+        _registry, _runner_settings = saved
+    return registry
+
+
+def _run_from_zip(path, source):
+    """Run a program's source from inside a bundle as __main__, as runpy does for a file.
+
+    It is compiled with its path in the zip as its file name, and its lines go
+    in linecache, so a traceback still shows the child's own line of code.
+    """
+    import linecache
+    import types
+    lines = source.decode("utf-8", "replace").splitlines(keepends=True)
+    linecache.cache[path] = (len(source), None, lines, path)  # no time: never checked against a file
+    program = types.ModuleType("__main__")
+    program.__file__ = path
+    saved = sys.modules["__main__"]
+    sys.modules["__main__"] = program
+    try:
+        exec(compile(source, path, "exec"), vars(program))
+    finally:
+        sys.modules["__main__"] = saved
+
+
+def main(argv=None):
+    """``python -m wszero app.py [--port N] [--open] [--window] [--no-reload]``."""
+    sys.modules.setdefault("wszero", sys.modules[__name__])  # the program's import finds this module
+    try:
+        options, rest = _parse_options(sys.argv[1:] if argv is None else argv)
+        if not rest or rest[0] in ("-h", "--help"):
+            bundle = sys.argv[0].endswith(".pyz")  # run as "python wszero.pyz"
+            print(say.usage(f"python {os.path.basename(sys.argv[0])}") if bundle else say.usage())
+            return
+        path = os.path.abspath(find_program(rest[0]))
+    except WszeroError as problem:
+        _exit_with(problem)
+    sys.argv = [path] + rest[1:]
+    sys.path.insert(0, os.path.dirname(path))
+    try:
+        registry = load_program(path)
+    except WszeroError as problem:
+        _exit_with(problem)
+    except Exception as exc:
+        print(short_traceback(exc)[0], file=sys.stderr, end="")
+        raise SystemExit(1)
+    # Nobody can save a program inside a bundle, so there is nothing to watch for live reload.
+    settings = {"reload": in_zip(path) is None, **registry.settings, **options}
+    _serve(os.path.dirname(path), os.path.basename(path), registry=registry, path=path, **settings)
+
 
 if __name__ == "__main__":
     main()
