@@ -48,6 +48,15 @@ def environment(**extra):
     return env
 
 
+def browser_recorder(tmp_path):
+    """A BROWSER command that writes down the address it was asked to open."""
+    record = tmp_path / "opened.txt"
+    script = tmp_path / "browser.sh"
+    script.write_text(f'#!/bin/sh\necho "$1" >> {record}\n')
+    script.chmod(0o755)
+    return f"{script} %s", record
+
+
 class Program:
     """A wszero program running in its own process, on a free port."""
 

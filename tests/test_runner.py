@@ -21,7 +21,7 @@ import urllib.request
 import pytest
 
 import wszero
-from conftest import DEADLINE, ROOT, Client, environment, wait_for
+from conftest import browser_recorder, DEADLINE, ROOT, Client, environment, wait_for
 
 PING = """\
 from wszero import *
@@ -140,15 +140,6 @@ def save(path, text):
     with open(draft, "w", encoding="utf-8") as f:
         f.write(textwrap.dedent(text))
     os.replace(draft, path)
-
-
-def browser_recorder(tmp_path):
-    """A BROWSER command that writes down the address it was asked to open."""
-    record = tmp_path / "opened.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\necho "$1" >> {record}\n')
-    script.chmod(0o755)
-    return f"{script} %s", record
 
 
 # =============================================================================

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import DEADLINE, EXAMPLES, Program, environment, wait_for
+from conftest import browser_recorder, DEADLINE, EXAMPLES, Program, environment, wait_for
 
 # Appended to a copy of the chat example: asks the other pages (the window)
 # to report what they show, through the chat itself.
@@ -106,15 +106,6 @@ def test_chat_opens_in_a_window_that_talks_with_a_browser_and_closes_cleanly(scr
     assert code == 0
     assert "Stopped. Bye!" in program.stdout
     assert "Traceback" not in program.stderr
-
-
-def browser_recorder(tmp_path):
-    """A BROWSER command that writes down the address it was asked to open."""
-    record = tmp_path / "opened.txt"
-    script = tmp_path / "browser.sh"
-    script.write_text(f'#!/bin/sh\necho "$1" >> {record}\n')
-    script.chmod(0o755)
-    return f"{script} %s", record
 
 
 def test_without_a_screen_the_browser_opens_instead(run, tmp_path):
