@@ -13,7 +13,8 @@ server, and can abort every socket it carries (no close frame, as when the
 Wi-Fi drops) or refuse new ones for a while.
 
 Nothing sleeps a fixed time: the tests wait for what a page shows or holds
-(Playwright), for a line in the program's terminal, or for a port to be free,
+(Playwright), for a line in the program's terminal (or, for what handlers
+print, a mark within a line: see handler_marks), or for a port to be free,
 each with conftest's generous deadline.
 """
 
