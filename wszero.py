@@ -351,6 +351,13 @@ class say:
         return f"wszero only serves pages (GET and HEAD), not {method}."
 
 
+def show(text, error=False):
+    """Print a line in one write, so a line printed by another thread can't split it."""
+    stream = sys.stderr if error else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
+
+
 # =============================================================================
 # Handlers: the registry and signature checks
 # =============================================================================
@@ -503,13 +510,19 @@ def read_message(text, handlers):
     return handler, msg, reply_id
 
 
+def _say_in_turn(client, text, error=False):
+    """Print a line about a client in turn with its handlers (and so with their prints)."""
+    show(text, error)
+
+
 def _page_error(client, message, where=""):
     """wszero.js reports the page's own JavaScript errors, so the terminal shows them too."""
-    print(say.page_error(_short(str(message), 300), _short(str(where), 120)), file=sys.stderr, flush=True)
+    show(say.page_error(_short(str(message), 300), _short(str(where), 120)), error=True)
 
 
 #: Ops that wszero.js sends to the server for wszero itself.
 BUILT_IN = {"wszero:page-error": Handler("wszero:page-error", _page_error)}
+_SAY = Handler("", _say_in_turn)
 
 
 def encode(op, params, what="send()"):
@@ -891,6 +904,7 @@ class Game:
         """After a handler: count it, and put back what waited for it.  Holding the baton."""
         if reply_id is _LEAVING:
             client._leave_all_groups()
+            self.server.say(say.left(client))
         client._handled += 1
         held = client._held
         if held is not None:
@@ -980,7 +994,12 @@ class Server:
 
     def say(self, text):
         if not self.quiet:
-            print(text, flush=True)
+            show(text)
+
+    def say_in_turn(self, client, text, error=False):
+        """A line about a client, printed by the game thread between two handlers."""
+        if not self.quiet or error:
+            self.game.put((client, _SAY, {"text": text, "error": error}, None))
 
     # -- sending -----------------------------------------------------------------------
     def post(self, target, data):
@@ -1042,7 +1061,7 @@ class Server:
 
     def handler_failed(self, client, handler, exc, reply_id):
         text, where = short_traceback(exc)
-        print(say.handler_failed_terminal(handler.op) + "\n" + text, file=sys.stderr, end="", flush=True)
+        show(say.handler_failed_terminal(handler.op) + "\n" + text.rstrip("\n"), error=True)
         if reply_id is _LEAVING:
             return
         self.post(client, error_message(say.handler_failed_browser(handler.op, exc, where),
@@ -1074,7 +1093,7 @@ class Server:
                                       "resume": client._token, "resumed": True}).encode())
             for data in missed:
                 self.post(client, data)
-            self.say(say.came_back(client))
+            self.say_in_turn(client, say.came_back(client))
         else:
             self.numbers += 1
             client = Client(self, ws, self.numbers)
@@ -1082,7 +1101,7 @@ class Server:
             self.tokens[client._token] = client
             self.post(client, _dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION,
                                       "resume": client._token, "resumed": False}).encode())
-            self.say(say.joined(client))
+            self.say_in_turn(client, say.joined(client))
             game.put((client, self.registry.handlers.get("connect", _NOTHING), {}, None))
         ws.wszero_client = client
         try:
@@ -1127,10 +1146,9 @@ class Server:
         client._missed = None
         self.clients.discard(client)
         self.game.put((client, self.registry.handlers.get("disconnect", _NOTHING), {}, _LEAVING))
-        self.say(say.left(client))
 
     def refuse(self, client, text, about=None, reply_id=None):
-        print(f"{client.name}: {text}", file=sys.stderr, flush=True)
+        self.say_in_turn(client, f"{client.name}: {text}", error=True)
         self.post(client, error_message(text, about, reply_id).encode())
 
     async def pause_reading(self, client):

@@ -644,3 +644,28 @@ def test_stopping_closes_every_connection_normally_with_1001(run, sig):
         program.stop(sig)
         assert close_code(ada) == 1001
         assert close_code(bob) == 1001
+
+
+def test_wszeros_lines_and_the_programs_prints_never_split_each_other(run):
+    program = run("""\
+from wszero import *
+
+@on('connect')
+def connect(client):
+    print('hello', client.name)
+
+@on('disconnect')
+def disconnect(client):
+    print('goodbye', client.name)
+
+run_server()
+""")
+    for _ in range(100):
+        with program.client():
+            pass
+    program.wait_for_stdout("goodbye Player 100\nPlayer 100 left.\n")
+    lines = program.stdout.split("Press Ctrl+C to stop.\n", 1)[1].splitlines()
+    odd = [line for line in lines
+           if not re.fullmatch(r"(hello|goodbye) Player \d+|Player \d+ (joined|left)\.", line)]
+    assert odd == []
+    assert len(lines) == 400
