@@ -10,6 +10,8 @@ a line in the program's terminal, each with a generous deadline.
 import os
 import textwrap
 
+import pytest
+
 from playwright.sync_api import expect
 
 import wszero
@@ -17,6 +19,9 @@ from conftest import DEADLINE, EXAMPLES, ROOT
 
 MS = DEADLINE * 1000  # Playwright counts in milliseconds
 CHAT = os.path.join(EXAMPLES, "chat", "chat.py")
+# The same chat with a page written in JavaScript: HANDLERS, send_message, textContent.
+CHATS = pytest.mark.parametrize("chat_path", [CHAT, os.path.join(EXAMPLES, "chat_js", "chat.py")],
+                                ids=["attributes", "javascript"])
 HELLO = os.path.join(EXAMPLES, "hello", "hello.py")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -82,13 +87,13 @@ def chat_lines(page, texts):
     shows(page, "ul li:visible:not(:has(i))", texts)  # notices are in italics
 
 
-def start_chat_with_three(run, open_page):
+def start_chat_with_three(run, open_page, chat_path=CHAT):
     """The chat example with Ada, Bob and Cy, each named, each join seen by all before the next.
 
     Returns the program, the three pages, the list each page should show, and
     a function that adds a line to every list and waits until every page shows it.
     """
-    chat = run(path=CHAT)
+    chat = run(path=chat_path)
     ada = open_page(chat.url)
     joined = ["Player 1 joined the chat"]
     messages(ada, joined)
@@ -112,8 +117,9 @@ def start_chat_with_three(run, open_page):
     return chat, (ada, bob, cy), seen, everyone_sees
 
 
-def test_chat_three_pages_each_show_joins_messages_and_who_left(run, open_page):
-    chat, (ada, bob, cy), seen, everyone_sees = start_chat_with_three(run, open_page)
+@CHATS
+def test_chat_three_pages_each_show_joins_messages_and_who_left(run, open_page, chat_path):
+    chat, (ada, bob, cy), seen, everyone_sees = start_chat_with_three(run, open_page, chat_path)
     chat_say(ada, "hi")
     everyone_sees("Ada: hi")
     chat_say(bob, "hello Ada")
@@ -132,8 +138,9 @@ def test_chat_three_pages_each_show_joins_messages_and_who_left(run, open_page):
     assert [page.console_text("pageerror") for page in (ada, bob)] == [[], []]
 
 
-def test_chat_shows_html_in_a_message_as_plain_text_never_as_html(run, open_page):
-    chat = run(path=CHAT)
+@CHATS
+def test_chat_shows_html_in_a_message_as_plain_text_never_as_html(run, open_page, chat_path):
+    chat = run(path=chat_path)
     ada = open_page(chat.url)
     bob = open_page(chat.url)
     bold = "<b>not bold</b>"
