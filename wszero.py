@@ -1018,7 +1018,7 @@ class Server:
         """
         self.flush_pending = False
         outbox = self.outbox
-        frames = {}  # connection -> its messages, in order
+        frames = {}  # connection -> its message, or a list of its messages in order
         while outbox:
             target, data = outbox.popleft()
             for client in (target,) if type(target) is Client else target:
@@ -1026,9 +1026,11 @@ class Server:
                 if ws.protocol.state is _OPEN and client._missed is None:
                     waiting = frames.get(ws)
                     if waiting is None:
-                        frames[ws] = [data]
-                    else:
+                        frames[ws] = data  # no list for the usual one message: less for the GC
+                    elif type(waiting) is list:
                         waiting.append(data)
+                    else:
+                        frames[ws] = [waiting, data]
                 elif client in self.clients:  # dropped, maybe coming back: keep it
                     if client._missed is None:
                         client._missed = []
@@ -1036,9 +1038,11 @@ class Server:
                     if len(client._missed) > MAX_MISSED_MESSAGES:
                         self.leave(client)
         for ws, messages in frames.items():
-            send_text = ws.protocol.send_text
-            for data in messages:
-                send_text(data)
+            if type(messages) is list:
+                for data in messages:
+                    ws.protocol.send_text(data)
+            else:
+                ws.protocol.send_text(messages)
             chunks = ws.protocol.data_to_send()
             if b"" in chunks:
                 for chunk in chunks:
