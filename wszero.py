@@ -38,6 +38,7 @@ It needs Python 3.11+ and websockets 17+; pywebview is optional (``--window``).
 import asyncio
 import collections
 import difflib
+import functools
 import html
 import inspect
 import json
@@ -1458,6 +1459,7 @@ def safe_path(url_path):
     return parts
 
 
+@functools.lru_cache(maxsize=64)  # asked on every request: look at the disk (and open a zip) once
 def in_zip(path):
     """The ``zipfile.Path`` of a file or folder inside a zip (a .pyz bundle), or None.
 
