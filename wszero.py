@@ -1481,23 +1481,8 @@ def in_zip(path):
     return root if inside == "." else root.joinpath(inside)
 
 
-def _serve_from_zip(zipped, folder, url_path, parts, playground):
-    """serve_file() for a folder inside a bundle: the same answers, read out of the zip."""
-    found = zipped.joinpath(*parts)
-    if found.is_dir():
-        if not url_path.endswith("/"):
-            return _MOVED
-        found = found.joinpath("index.html")
-    if found.is_file():
-        return 200, "OK", content_type(found.name), found.read_bytes()
-    if url_path == "/favicon.ico":
-        return 200, "OK", "image/svg+xml", FAVICON.encode()
-    if url_path == "/" and playground and not found.exists():
-        return 200, "OK", content_type("page.html"), playground().encode()
-    return not_found(folder, url_path)
-
-
 _MOVED = (301, "Moved Permanently", "text/plain; charset=utf-8", b"")
+_NO_FILE = None
 
 
 def serve_file(folder, url_path, playground=None):
@@ -1518,12 +1503,29 @@ def serve_file(folder, url_path, playground=None):
     try:
         parts = safe_path(url_path)
     except (Refused, UnicodeDecodeError) as refused:
-        if isinstance(refused, Refused) and refused.args[0] == 403:
-            return 403, "Forbidden", content_type("why.txt"), refused.args[1].encode()
-        return not_found(folder, url_path)
+        return _refusal(refused, folder, url_path)
     zipped = in_zip(folder)
     if zipped is not None:
-        return _serve_from_zip(zipped, folder, url_path, parts, playground)
+        answer = _file_in_zip(zipped, url_path, parts)
+    else:
+        answer = _file_on_disk(folder, url_path, parts)
+    if answer is not _NO_FILE:
+        return answer
+    if url_path == "/favicon.ico":
+        return 200, "OK", "image/svg+xml", FAVICON.encode()
+    if url_path == "/" and playground:
+        return 200, "OK", content_type("page.html"), playground().encode()
+    return not_found(folder, url_path)
+
+
+def _refusal(refused, folder, url_path):
+    if isinstance(refused, Refused) and refused.args[0] == 403:
+        return 403, "Forbidden", content_type("why.txt"), refused.args[1].encode()
+    return not_found(folder, url_path)
+
+
+def _file_on_disk(folder, url_path, parts):
+    """The answer for a file in a folder on disk, or _NO_FILE when there is none."""
     root = os.path.realpath(folder)
     full = os.path.realpath(os.path.join(root, *parts))
     if full != root and not full.startswith(root + os.sep):
@@ -1532,9 +1534,7 @@ def serve_file(folder, url_path, playground=None):
         try:  # a link inside the folder must not lead to what is never served either
             safe_path("/" + os.path.relpath(full, root).replace(os.sep, "/"))
         except Refused as refused:
-            if refused.args[0] == 403:
-                return 403, "Forbidden", content_type("why.txt"), refused.args[1].encode()
-            return not_found(folder, url_path)
+            return _refusal(refused, folder, url_path)
     if os.path.isdir(full):
         if not url_path.endswith("/"):
             return _MOVED  # so that the page's own links like "cat.png" look in its folder
@@ -1543,12 +1543,17 @@ def serve_file(folder, url_path, playground=None):
         with open(full, "rb") as f:
             return 200, "OK", content_type(full), f.read()
     except OSError:
-        pass
-    if url_path == "/favicon.ico":
-        return 200, "OK", "image/svg+xml", FAVICON.encode()
-    if url_path == "/" and playground and not os.path.exists(full):
-        return 200, "OK", content_type("page.html"), playground().encode()
-    return not_found(folder, url_path)
+        return _NO_FILE
+
+
+def _file_in_zip(zipped, url_path, parts):
+    """The answer for a file in a folder inside a bundle, or _NO_FILE when there is none."""
+    found = zipped.joinpath(*parts)
+    if found.is_dir():
+        if not url_path.endswith("/"):
+            return _MOVED
+        found = found.joinpath("index.html")
+    return (200, "OK", content_type(found.name), found.read_bytes()) if found.is_file() else _NO_FILE
 
 
 def not_found(folder, url_path):
