@@ -70,6 +70,39 @@ def busy(seconds=0.001):
 """
 
 
+# Handlers for hammer(): 'done' answers once everything before it is handled.
+TOTALS = """
+@on('done')
+def done(client):
+    client.send('done')
+
+@on('total')
+def total(client):
+    client.send('total', counter=counter)
+
+run_server()
+"""
+
+
+def hammer(program, ops, rounds):
+    """Five clients each send every op, `rounds` times; return the program's counter afterwards."""
+    clients = [program.client() for _ in range(5)]
+    try:
+        for _ in range(rounds):
+            for client in clients:
+                for op in ops:
+                    client.send(op)
+        for client in clients:
+            client.send("done")
+        for client in clients:
+            client.recv_op("done")
+        clients[0].send("total")
+        return clients[0].recv_op("total")["counter"]
+    finally:
+        for client in clients:
+            client.close()
+
+
 def test_messages_from_one_client_are_handled_in_the_order_they_were_sent(run):
     program = run("""\
 from wszero import *
@@ -104,30 +137,8 @@ def bump(client):
     busy()
     counter = value + 1
 
-@on('done')
-def done(client):
-    client.send('done')
-
-@on('total')
-def total(client):
-    client.send('total', counter=counter)
-
-run_server()
-""")
-    clients = [program.client() for _ in range(5)]
-    try:
-        for _ in range(100):
-            for client in clients:
-                client.send("bump")
-        for client in clients:
-            client.send("done")
-        for client in clients:
-            client.recv_op("done")
-        clients[0].send("total")
-        assert clients[0].recv_op("total") == {"op": "total", "counter": 500}
-    finally:
-        for client in clients:
-            client.close()
+""" + TOTALS)
+    assert hammer(program, ['bump'], rounds=100) == 500
 
 
 def test_code_between_two_sleeps_runs_as_one_piece(run):
@@ -143,30 +154,8 @@ def bump(client):
         counter = value + 1
         time.sleep(0.002)
 
-@on('done')
-def done(client):
-    client.send('done')
-
-@on('total')
-def total(client):
-    client.send('total', counter=counter)
-
-run_server()
-""")
-    clients = [program.client() for _ in range(5)]
-    try:
-        for _ in range(20):
-            for client in clients:
-                client.send("bump")
-        for client in clients:
-            client.send("done")
-        for client in clients:
-            client.recv_op("done")
-        clients[0].send("total")
-        assert clients[0].recv_op("total") == {"op": "total", "counter": 5 * 20 * 3}
-    finally:
-        for client in clients:
-            client.close()
+""" + TOTALS)
+    assert hammer(program, ['bump'], rounds=20) == 5 * 20 * 3
 
 
 # =============================================================================
@@ -486,31 +475,8 @@ async def fancy(client):
         counter = value + 1
         await asyncio.sleep(0)
 
-@on('done')
-def done(client):
-    client.send('done')
-
-@on('total')
-def total(client):
-    client.send('total', counter=counter)
-
-run_server()
-""")
-    clients = [program.client() for _ in range(5)]
-    try:
-        for _ in range(40):
-            for client in clients:
-                client.send("plain")
-                client.send("fancy")
-        for client in clients:
-            client.send("done")
-        for client in clients:
-            client.recv_op("done")
-        clients[0].send("total")
-        assert clients[0].recv_op("total") == {"op": "total", "counter": 5 * 40 * 3}
-    finally:
-        for client in clients:
-            client.close()
+""" + TOTALS)
+    assert hammer(program, ['plain', 'fancy'], rounds=40) == 5 * 40 * 3
 
 
 # =============================================================================
