@@ -1918,19 +1918,43 @@ def serve_with_window(server, ready, title):
     server.ready.wait()
     if failure:
         raise failure[0]
-    webview.create_window(title, f"http://localhost:{server.port}/", width=960, height=720, text_select=True)
-    try:
-        webview.start()
-    except Exception as exc:  # no GUI toolkit after all: carry on in the browser
-        print(say.window_failed(exc), file=sys.stderr)
-        webbrowser.open(f"http://localhost:{server.port}/")
+    window = webview.create_window(title, f"http://localhost:{server.port}/", width=960, height=720,
+                                   text_select=True)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl+C closes the window, as its close button does
         try:
+            signal.signal(sig, lambda *_: window.destroy())
+        except ValueError:
+            pass  # not the main thread: whoever called run_server keeps its signals
+    try:
+        try:
+            webview.start()
+        except Exception as exc:  # no GUI toolkit after all: carry on in the browser
+            print(say.window_failed(exc), file=sys.stderr)
+            webbrowser.open(f"http://localhost:{server.port}/")
             while thread.is_alive():
                 thread.join(0.5)
-        except KeyboardInterrupt:
-            pass
+    except KeyboardInterrupt:
+        pass  # Ctrl+C in the terminal stops the program as closing the window does
     server.stop()
     thread.join()
+    _leave_pywebview_behind()
+
+
+def _leave_pywebview_behind():
+    """Don't let a pywebview thread that waits for the closed window keep the program running.
+
+    Closed while its page was loading, pywebview can leave a thread waiting
+    for an answer from the window forever, and Python waits for that thread
+    before it ends.  The server has stopped cleanly by now, so end here.
+    """
+    stuck = [t for t in threading.enumerate() if not t.daemon and t is not threading.current_thread()
+             and getattr(getattr(t, "_target", None), "__module__", "").startswith("webview")]
+    for t in stuck:
+        t.join(2)
+    if any(t.is_alive() for t in stuck):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 # =============================================================================

@@ -144,3 +144,12 @@ def test_pywebview_is_imported_only_when_a_window_is_asked_for():
             "wszero.window_problem()\n"
             "assert 'webview' in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, env=environment(), timeout=DEADLINE)
+
+
+def test_ctrl_c_in_the_terminal_closes_the_window_and_stops_cleanly(screen):
+    program = Program(os.path.join(EXAMPLES, "hello", "hello.py"), ["--window"], env=environment(DISPLAY=screen))
+    program.started()
+    program.wait_for_stdout("Player 1 joined.")  # the window is open and its page connected
+    assert program.stop() == 0
+    assert "Player 1 left.\nStopped. Bye!" in program.stdout
+    assert "Traceback" not in program.stderr
