@@ -209,25 +209,36 @@ def browser():
 
 
 class Page:
-    """A browser tab with its console messages collected."""
+    """A browser tab with its console messages collected.
 
-    def __init__(self, context, url):
+    It waits until wszero.js is connected, unless `connected=False` (for
+    pages that are never meant to connect).
+    """
+
+    def __init__(self, context, url, connected=True):
         self.context = context
         self.page = context.new_page()
         self.console = []
         self.page.on("console", lambda m: self.console.append((m.type, m.text)))
         self.page.on("pageerror", lambda e: self.console.append(("pageerror", str(e))))
         self.page.goto(url)
-        self.page.wait_for_function("window.wszero && wszero.state === 'open'", timeout=DEADLINE * 1000)
+        if connected:
+            self.page.wait_for_function("window.wszero && wszero.state === 'open'", timeout=DEADLINE * 1000)
 
     def console_text(self, kind):
         return [text for t, text in self.console if t == kind]
 
     def wait_for_console(self, kind, text):
-        """Wait for a console message; Playwright delivers them only while it is called."""
-        if not any(text in t for t in self.console_text(kind)):
-            self.page.wait_for_event("console", predicate=lambda m: m.type == kind and text in m.text,
-                                     timeout=DEADLINE * 1000)
+        """Wait for a console message containing `text`, and return it.
+
+        Playwright's sync API delivers events only while one of its calls
+        runs, so this waits inside Playwright rather than polling the list.
+        """
+        for seen in self.console_text(kind):
+            if text in seen:
+                return seen
+        return self.page.wait_for_event("console", predicate=lambda m: m.type == kind and text in m.text,
+                                        timeout=DEADLINE * 1000).text
 
 
 @pytest.fixture
@@ -235,10 +246,10 @@ def open_page(browser):
     """open_page(url) opens a tab in its own browser context and waits until it is connected."""
     contexts = []
 
-    def opener(url):
+    def opener(url, connected=True):
         context = browser.new_context()
         contexts.append(context)
-        return Page(context, url)
+        return Page(context, url, connected)
 
     yield opener
     for context in contexts:

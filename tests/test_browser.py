@@ -46,21 +46,6 @@ def shows(page, selector, texts):
     expect(page.page.locator(selector)).to_have_text(texts, timeout=MS)
 
 
-def wait_for_console(page, kind, text):
-    """Wait until the page's console has a `kind` message containing `text`, and return it.
-
-    conftest's Page.wait_for_console polls with time.sleep, but Playwright's
-    sync API only delivers events while a Playwright call runs, so new
-    messages never arrive there.  This waits inside Playwright instead.
-    """
-    for seen_kind, seen in page.console:
-        if seen_kind == kind and text in seen:
-            return seen
-    message = page.page.wait_for_event(
-        "console", predicate=lambda m: m.type == kind and text in m.text, timeout=MS)
-    return message.text
-
-
 def send(page, msg):
     """Send a message from the page, as the page's own code would."""
     page.page.evaluate("msg => send_message(msg)", msg)
@@ -296,7 +281,7 @@ def test_server_error_for_an_unknown_op_shows_in_console_error_with_the_explanat
     chat = run(path=CHAT)
     page = open_page(chat.url)
     send(page, {"op": "chta", "text": "hi"})
-    wait_for_console(page, "error", "wszero: No handler for 'chta' — did you mean 'chat'?")
+    page.wait_for_console("error", "wszero: No handler for 'chta' — did you mean 'chat'?")
 
 
 def test_server_error_from_a_crashing_handler_shows_in_console_error(run, open_page):
@@ -313,7 +298,7 @@ def test_server_error_from_a_crashing_handler_shows_in_console_error(run, open_p
     page = open_page(app.url)
     send(page, {"op": "divide", "number": 0})
     line = line_of(textwrap.dedent(source), "10 / number")
-    wait_for_console(page, "error", "wszero: The 'divide' handler hit a problem: "
+    page.wait_for_console("error", "wszero: The 'divide' handler hit a problem: "
                                     f"ZeroDivisionError: division by zero (app.py, line {line})")
 
 
@@ -338,7 +323,7 @@ def test_message_with_no_handlers_entry_warns_naming_the_op_and_does_not_throw(r
     page = open_page(app.url)
     send(page, {"op": "poke"})
     shows(page, "#after", ["2"])  # the message after the unhandled one was still handled
-    warning = wait_for_console(page, "warning", '"surprise"')
+    warning = page.wait_for_console("warning", '"surprise"')
     assert "HANDLERS has no function for it" in warning
     assert page.console_text("pageerror") == []
     assert page.console_text("error") == []

@@ -213,29 +213,6 @@ class StaticServer:
 
 
 
-class Tab:
-    """A browser tab that is not waited on: for pages that never connect."""
-
-    def __init__(self, context, url):
-        self.page = context.new_page()
-        self.console = []
-        self.page.on("console", lambda m: self.console.append((m.type, m.text)))
-        self.page.goto(url)
-
-
-def wait_for_console(tab, kind, text):
-    """Wait until the tab's console has a `kind` message containing `text`, and return it.
-
-    Playwright's sync API only delivers events while a Playwright call runs,
-    so this waits inside Playwright rather than polling the list.
-    """
-    for seen_kind, seen in tab.console:
-        if seen_kind == kind and text in seen:
-            return seen
-    return tab.page.wait_for_event("console", predicate=lambda m: m.type == kind and text in m.text,
-                                   timeout=MS).text
-
-
 @pytest.fixture
 def proxy_to():
     """proxy_to(port) starts a Proxy in front of a server's port."""
@@ -267,21 +244,6 @@ def elsewhere(tmp_path_factory):
     yield serve
     for server in servers:
         server.close()
-
-
-@pytest.fixture
-def tab(browser):
-    """tab(url) opens a Tab in its own browser context."""
-    contexts = []
-
-    def opener(url):
-        context = browser.new_context()
-        contexts.append(context)
-        return Tab(context, url)
-
-    yield opener
-    for context in contexts:
-        context.close()
 
 
 # =============================================================================
@@ -979,15 +941,15 @@ def old_stub_page(run):
         "var PROTOCOL = 1;", "var PROTOCOL = 999;")})
 
 
-def test_page_with_another_version_of_the_stub_is_told_why_in_the_console(run, tab):
+def test_page_with_another_version_of_the_stub_is_told_why_in_the_console(run, open_page):
     app = old_stub_page(run)
-    page = tab(app.url)
-    assert wait_for_console(page, "error", "wszero: " + WRONG_VERSION_TEXT)
+    page = open_page(app.url, connected=False)
+    assert page.wait_for_console("error", "wszero: " + WRONG_VERSION_TEXT)
 
 
-def test_page_with_another_version_of_the_stub_does_not_try_again(run, tab):
+def test_page_with_another_version_of_the_stub_does_not_try_again(run, open_page):
     app = old_stub_page(run)
-    page = tab(app.url)
+    page = open_page(app.url, connected=False)
     page.page.wait_for_function("states.includes('closed')", timeout=MS)
     # The close handler has finished: a retry would be planned by now.
     assert page.page.evaluate("[sockets, planned, wszero.state]") == [1, [], "closed"]
