@@ -33,10 +33,45 @@ Why it is built this way:
 This one file is the whole library: copy it next to a program, or install it.
 ``python -m wszero app.py`` (or ``python wszero.py app.py``) runs a program.
 It needs Python 3.11+ and websockets 17+; pywebview is optional (``--window``).
+
+The map.  Sections in the order they come, what each holds, and which thread
+runs it.  Three kinds of thread run wszero's code: the loop thread (asyncio
+and websockets), the game thread (whichever thread holds the baton: program
+code runs only there), and any thread (a program's own threads too).
+
+  Settings              the options of one run (Settings)           any thread
+  Words a person reads  every sentence (say); print_line, the one
+                        way wszero writes to the terminal            any thread
+  Handlers              @on, the Registry, signature checks          pure
+  Messages              read_message, encode: text <-> a Job's parts pure
+  Tracebacks            short_traceback: ends at the child's line    pure
+  Clients and groups    Client, broadcast                            any thread
+    (room for a fan-out step here, so broadcast and groups could one day
+     reach other processes)
+  Sessions              Session: what a page gets (resume, missed
+                        messages, when to read), decided without I/O loop thread
+  Taking turns          Baton, Job, Game: handlers one at a time,
+                        time.sleep hands over, async handlers        holding the baton
+    (room for the clock: timers that take turns like handlers)
+  The network loop      Wire (the only use of websockets' internals),
+                        Server: connections, outbox and flush        loop thread
+    (room for held keys: a built-in op beside wszero:page-error, and client.keys)
+  Live reload           LiveReload, Watcher                          loop thread
+  HTTP                  serve_file, safe_path, answer_http, the
+                        playground                                   loop thread, pure where it can
+    (room for an origin check: a pure function beside safe_path)
+  Start-up              addresses, the QR code                       pure
+  The window            pywebview                                    main thread
+  The browser half      wszero.js, embedded                          -
+  The command line      run_server, start_server, main               main thread
+
+Each method that threads share says who may call it in its first line:
+"Loop thread only", "Any thread", "Holding the baton".
 """
 
 import asyncio
 import collections
+import dataclasses
 import difflib
 import functools
 import html
@@ -44,7 +79,6 @@ import inspect
 import json
 import mimetypes
 import os
-import posixpath
 import re
 import secrets
 import signal
@@ -61,6 +95,10 @@ __version__ = "0.1.0"
 PROTOCOL_VERSION = 1
 
 __all__ = ["on", "broadcast", "run_server", "Client"]
+
+# =============================================================================
+# Settings and limits
+# =============================================================================
 
 #: Where the program's HTML lives; the websocket lives at /ws on the same port.
 SOCKET_PATH = "/ws"
@@ -87,6 +125,22 @@ WRONG_VERSION = 4001
 RESERVED = "wszero:"
 REPLY_KEY = "wszero:id"
 SPECIAL_OPS = ("connect", "disconnect")
+
+
+@dataclasses.dataclass
+class Settings:
+    """Every option of one run, from run_server()'s keywords and the command line.
+
+    A new option is a field here and a keyword of run_server(); the server
+    reads it from ``server.settings``.
+    """
+
+    port: int = DEFAULT_PORT
+    open: bool = False          # open the page in the web browser
+    window: bool = False        # open the page in a window of its own (pywebview)
+    host: str = None            # the address to listen on; None: every address
+    grace: float = RESUME_SECONDS
+    reload: bool = False        # run the program again when it is saved (the runner only)
 
 
 class WszeroError(Exception):
@@ -346,17 +400,32 @@ class say:
                 f"so nobody can read the code (or the answers in it!).")
 
     def socket_address():
-        return f"This address is for wszero's live connection. Open / instead."
+        return "This address is for wszero's live connection. Open / instead."
 
     def method_not_allowed(method):
         return f"wszero only serves pages (GET and HEAD), not {method}."
 
 
-def show(text, error=False):
-    """Print a line in one write, so a line printed by another thread can't split it."""
+def print_line(text, error=False):
+    """Print one of wszero's own lines: the one way wszero writes to the terminal.  Any thread.
+
+    One write, so a line printed by another thread can't split it.  Writing
+    can never stop the game: characters the terminal can't show are
+    replaced, and a terminal that is gone is ignored.
+    """
     stream = sys.stderr if error else sys.stdout
-    stream.write(text + "\n")
-    stream.flush()
+    if stream is None:  # pythonw, or an editor with no output pane
+        return
+    line = text + "\n"
+    try:
+        try:
+            stream.write(line)
+        except UnicodeEncodeError:
+            encoding = getattr(stream, "encoding", None) or "ascii"
+            stream.write(line.encode(encoding, "replace").decode(encoding))
+        stream.flush()
+    except (OSError, ValueError, UnicodeError, AttributeError):
+        pass  # a closed or broken terminal: the game goes on without it
 
 
 # =============================================================================
@@ -419,7 +488,7 @@ class Registry:
     def ready(self):
         """Just before serving: show the warnings, and share time.sleep with the program."""
         for warning in self.warnings:
-            print(warning, file=sys.stderr)
+            print_line(warning, error=True)
         for handler in self.handlers.values():
             _share_sleep(getattr(handler.func, "__globals__", {}))
 
@@ -511,19 +580,13 @@ def read_message(text, handlers):
     return handler, msg, reply_id
 
 
-def _say_in_turn(client, text, error=False):
-    """Print a line about a client in turn with its handlers (and so with their prints)."""
-    show(text, error)
-
-
 def _page_error(client, message, where=""):
     """wszero.js reports the page's own JavaScript errors, so the terminal shows them too."""
-    show(say.page_error(_short(str(message), 300), _short(str(where), 120)), error=True)
+    print_line(say.page_error(_short(str(message), 300), _short(str(where), 120)), error=True)
 
 
 #: Ops that wszero.js sends to the server for wszero itself.
 BUILT_IN = {"wszero:page-error": Handler("wszero:page-error", _page_error)}
-_SAY = Handler("", _say_in_turn)
 
 
 def encode(op, params, what="send()"):
@@ -610,6 +673,8 @@ def _did_you_mean(exc):
 # =============================================================================
 # Clients and groups
 # =============================================================================
+# Any thread: handlers, a program's own threads and the network loop all send
+# messages and change groups.
 
 
 class Client:
@@ -619,18 +684,14 @@ class Client:
     change it, or set any attribute of its own (``client.score = 0``).
     """
 
-    def __init__(self, server, ws, number):
+    def __init__(self, server, number, wire):
         self.number = number
         self.name = f"Player {number}"
         self._server = server
-        self._ws = ws
         self._groups = set()
-        self._held = None       # messages set aside while a handler of ours waits
-        self._received = 0      # counted on the loop thread
-        self._handled = 0       # counted by whichever thread handles messages
-        self._reading = None    # a future the loop awaits while too much waits
-        self._token = secrets.token_urlsafe(16)  # lets the same page come back after a drop
-        self._missed = None     # while dropped: what was sent to it, in order
+        self._session = Session(secrets.token_urlsafe(16))  # what its page gets, and when to read it
+        self._wire = wire       # its connection now; a new one after a drop
+        self._held = None       # jobs set aside while a handler of this client waits
         self._expiry = None     # while dropped: the timer that makes it leave for good
 
     def __repr__(self):
@@ -693,19 +754,116 @@ def broadcast(op, group=None, **params):
 
 
 # =============================================================================
-# The game thread: handlers take turns, and time.sleep hands over
+# Sessions: what each page gets, decided without I/O
+# =============================================================================
+# Like websockets' own Protocol, a Session only decides; the network loop
+# carries its decisions out.  The rules that are easy to get wrong live here,
+# tested on their own: what a page that drops and comes back gets, in which
+# order, and when to stop reading from a page that sends faster than the
+# program can answer.
+
+LIVE, DROPPED, GONE = "live", "dropped", "gone"
+
+
+class Session:
+    """What one client's page gets, and when to read from it.  No sockets, no threads.
+
+    ``state`` is LIVE while the page is connected, DROPPED for a while after
+    its connection broke without a goodbye (it may come back), and GONE once
+    the client has left for good.
+
+    Sending: a message the page can't get right now is kept (``keep``); a
+    page that comes back gets its hello, then every kept message in order,
+    before anything newer (``resume``).
+
+    Reading: every job run for the client counts while it waits, whether it
+    is a message, a refusal or a line printed about the client.  Past
+    MAX_WAITING_MESSAGES the page is not read (``paused``) until half of them
+    are done.
+
+    Loop thread only, except ``job_done``, which the game thread calls.
+    """
+
+    __slots__ = ("token", "state", "missed", "queued", "done", "paused")
+
+    def __init__(self, token):
+        self.token = token      # the page shows it when it comes back, to be the same client
+        self.state = LIVE
+        self.missed = []        # messages kept for the page, oldest first
+        self.queued = 0         # jobs ever queued for the client (counted on the loop thread)
+        self.done = 0           # jobs ever finished (counted by the game thread)
+        self.paused = False     # the page is not read until enough jobs are done
+
+    # -- sending ---------------------------------------------------------------------
+    def keep(self, data):
+        """Loop thread only.  Keep a message the page can't get now.
+
+        False when too many are kept: the page has been gone too long, and the
+        client must leave.
+        """
+        if self.state is GONE:
+            return True
+        self.missed.append(data)
+        return len(self.missed) <= MAX_MISSED_MESSAGES
+
+    def drop(self):
+        """Loop thread only.  The connection broke, or is about to be replaced: keep what comes."""
+        if self.state is LIVE:
+            self.state = DROPPED
+
+    def resume(self, hello):
+        """Loop thread only.  The page is back: what its new connection gets first, in order.
+
+        The hello, then every kept message.  Anything sent from now on is
+        newer than those, so the network loop writes these before it.
+        """
+        replay = [hello, *self.missed]
+        self.missed = []
+        self.state = LIVE
+        return replay
+
+    def end(self):
+        """Loop thread only.  The client has left for good: nothing more is kept."""
+        self.state = GONE
+        self.missed = []
+
+    # -- reading -------------------------------------------------------------------------
+    def job_queued(self):
+        """Loop thread only.  Count a job queued for this client; it may pause reading."""
+        self.queued += 1
+        if not self.paused and self.queued - self.done > MAX_WAITING_MESSAGES:
+            self.paused = True  # set before looking again, so that job_done() can't miss it
+            self.paused = self.queued - self.done > MAX_WAITING_MESSAGES
+
+    def job_done(self):
+        """Game thread.  Count a finished job.  True when a paused page may be read again."""
+        self.done += 1
+        return self.paused and self.queued - self.done <= MAX_WAITING_MESSAGES // 2
+
+    def read_again(self):
+        """Loop thread only.  True (and not paused any more) when a paused page may be read again."""
+        if self.paused and self.queued - self.done <= MAX_WAITING_MESSAGES // 2:
+            self.paused = False
+            return True
+        return False
+
+
+# =============================================================================
+# Taking turns: handlers one at a time, and time.sleep hands over
 # =============================================================================
 # Program code runs while holding the baton, so two handlers never run at the
-# same moment.  A "player" thread takes messages from the inbox and runs their
+# same moment.  A "player" thread takes jobs from the inbox and runs their
 # handlers.  When a handler calls time.sleep, its thread gives the baton away
 # and a spare thread becomes the player, so everyone else carries on.  When
 # the sleeper wakes it queues for the baton, finishes its handler, and goes
 # back to the pool.  async def handlers run on the loop and hold the baton
 # between their awaits.
+#
+# (Room for the clock: timers will be jobs too, and take turns the same way.)
 
 
 class Baton:
-    """Exactly one holder at a time; waiting threads and tasks are served in order."""
+    """Exactly one holder at a time; waiting threads and tasks are served in order.  Any thread."""
 
     def __init__(self, loop):
         self._loop = loop
@@ -717,7 +875,7 @@ class Baton:
         return bool(self._queue)
 
     def take(self):
-        """Wait (in a thread) until this thread holds the baton."""
+        """Any thread but the loop's: wait until this thread holds the baton."""
         with self._mutex:
             if not self._held:
                 self._held = True
@@ -728,7 +886,7 @@ class Baton:
         gate.acquire()  # give() hands the baton over by opening our gate
 
     async def take_on_loop(self):
-        """Wait (in a task on the loop) until this task holds the baton."""
+        """Loop thread only: wait (in a task) until this task holds the baton."""
         with self._mutex:
             if not self._held:
                 self._held = True
@@ -747,7 +905,7 @@ class Baton:
             raise
 
     def give(self):
-        """Pass the baton to the next in line, or put it down."""
+        """Holding the baton: pass it to the next in line, or put it down."""
         with self._mutex:
             if not self._queue:
                 self._held = False
@@ -764,24 +922,37 @@ def _resolve(future):
         future.set_result(None)
 
 
-class _Pass:
-    """Hands whatever a coroutine yields on to the task that drives it."""
+class Job:
+    """One turn of program code: ``handler`` run for ``client`` with ``params``.
 
-    __slots__ = ("value",)
+    ``reply_id`` is the id of a wszero.request() that waits for the return
+    value.  ``leaving`` marks a disconnect handler's job: afterwards the
+    client leaves its groups.
 
-    def __init__(self, value):
-        self.value = value
+    Every job that starts gets exactly one Game.finished(), which counts it
+    and lets the client's next jobs have their turn.
+    """
 
-    def __await__(self):
-        return (yield self.value)
+    __slots__ = ("client", "handler", "params", "reply_id", "leaving")
+
+    def __init__(self, client, handler, params, reply_id=None, leaving=False):
+        self.client = client
+        self.handler = handler
+        self.params = params
+        self.reply_id = reply_id
+        self.leaving = leaving
 
 
-_STOP = object()
+_STOP = object()  # in the inbox: the player stops once the jobs before it are done
 _real_sleep = time.sleep
 
 
 class Game:
-    """Runs the program's handlers, one at a time, in the order messages came."""
+    """Runs the program's handlers, one at a time, in the order their jobs came.
+
+    Plain handlers run on the player thread; async handlers on the loop.
+    Each method says who may call it.
+    """
 
     def __init__(self, server):
         self.server = server
@@ -792,22 +963,24 @@ class Game:
         self._mutex = threading.Lock()
         self._wake = threading.Lock()
         self._wake.acquire()
-        self.player = None          # the thread that takes messages from the inbox
+        self.player = None          # the thread that takes jobs from the inbox
         self.running_on = None      # the thread running a plain handler right now
         self.current = None         # that handler's client
         self._spares = []           # gates of idle pool threads
         self.sleepers = 0           # handlers in time.sleep right now
         self.stop_waiting = False   # a stop that waits for the sleepers
         self.stopped = threading.Event()
+        self.tasks = set()          # async handlers running on the loop
+        self.abandoned = False      # the stop gave up waiting for a stuck handler
 
-    # -- the loop side -------------------------------------------------------
-    def put(self, item):
-        """Queue (client, handler, params, reply_id) for its turn.  Any thread."""
-        self.inbox.append(item)
+    # -- the inbox ---------------------------------------------------------------------
+    def put(self, job):
+        """Any thread: queue a job for its turn."""
+        self.inbox.append(job)
         self._nudge()
 
     def _nudge(self):
-        """Wake the player if it waits for mail."""
+        """Any thread: wake the player if it waits for jobs."""
         if self.idle:
             with self._mutex:
                 if self.idle:
@@ -815,9 +988,11 @@ class Game:
                     self._wake.release()
 
     def start(self):
+        """Loop thread: start the first player."""
         self._start_player()
 
     def stop(self):
+        """Any thread: stop once every job queued so far is done."""
         self.put(_STOP)
 
     # -- players --------------------------------------------------------------------
@@ -841,7 +1016,7 @@ class Game:
             gate.acquire()
 
     def _play(self):
-        """Handle messages until another thread becomes the player.  True when stopping."""
+        """Player thread: run jobs until another thread becomes the player.  True when stopping."""
         me = threading.get_ident()
         baton = self.baton
         inbox = self.inbox
@@ -850,17 +1025,17 @@ class Game:
             while True:
                 if not inbox:
                     baton.give()
-                    self._wait_for_mail()
+                    self._wait_for_jobs()
                     baton.take()
                     continue
-                item = inbox.popleft()
-                if item is _STOP:
+                job = inbox.popleft()
+                if job is _STOP:
                     if self.sleepers:  # their clients' disconnect handlers still wait behind them
                         self.stop_waiting = True
                         continue
                     self.stopped.set()
                     return True
-                self._handle(item)
+                self._handle(job)
                 if self.player != me:
                     return False
                 if baton.waiting():
@@ -869,44 +1044,46 @@ class Game:
         finally:
             baton.give()
 
-    def _wait_for_mail(self):
+    def _wait_for_jobs(self):
         with self._mutex:
             self.idle = True
-        if self.inbox:  # it may have come while we marked ourselves idle
+        if self.inbox:  # one may have come while we marked ourselves idle
             with self._mutex:
                 if self.idle:
                     self.idle = False
                     return
         self._wake.acquire()
 
-    def _handle(self, item):
-        client, handler, params, reply_id = item
+    def _handle(self, job):
+        """Holding the baton: run one job, or set it aside while its client's handler waits."""
+        client = job.client
         if client._held is not None:
-            client._held.append(item)
+            client._held.append(job)
             return
+        handler = job.handler
         if handler.is_async:
-            client._held = []
-            self.loop.call_soon_threadsafe(self.server.start_async, item)
+            client._held = []  # its next jobs wait until the async handler is done
+            self.loop.call_soon_threadsafe(self._start_async, job)
             return
         self.running_on = threading.get_ident()
         self.current = client
         try:
-            result = handler.func(client, **params)
+            result = handler.func(client, **job.params)
         except Exception as exc:
-            self.server.handler_failed(client, handler, exc, reply_id)
+            self.failed(job, exc)
         else:
-            if reply_id is not None:
-                self.server.reply(client, reply_id, result)
+            if job.reply_id is not None:
+                self.reply(job, result)
         finally:
             self.running_on = self.current = None
-            self.finished(client, reply_id)
+            self.finished(job)
 
-    def finished(self, client, reply_id):
-        """After a handler: count it, and put back what waited for it.  Holding the baton."""
-        if reply_id is _LEAVING:
+    def finished(self, job):
+        """Holding the baton: after a job, count it and put back what waited for it."""
+        client = job.client
+        if job.leaving:
             client._leave_all_groups()
-            self.server.say(say.left(client))
-        client._handled += 1
+            print_line(say.left(client))
         held = client._held
         if held is not None:
             client._held = None
@@ -916,12 +1093,88 @@ class Game:
         if self.stop_waiting and not self.sleepers:
             self.stop_waiting = False
             self.put(_STOP)
-        if client._reading is not None:
-            self.loop.call_soon_threadsafe(self.server.maybe_resume, client)
+        if client._session.job_done():
+            self.loop.call_soon_threadsafe(self.server.read_again, client)
+
+    def reply(self, job, result):
+        """Holding the baton: send a handler's return value to the page that asked for it."""
+        try:
+            data = _dumps({"op": "wszero:reply", "id": job.reply_id, "result": result})
+        except (TypeError, ValueError):
+            data = error_message(say.cannot_send("A handler's return", "result", result), reply_id=job.reply_id)
+        self.server.post(job.client, data.encode())
+
+    def failed(self, job, exc):
+        """Holding the baton: show a handler's mistake in the terminal, and on its page."""
+        op = job.handler.op
+        text, where = short_traceback(exc)
+        print_line(say.handler_failed_terminal(op) + "\n" + text.rstrip("\n"), error=True)
+        if not job.leaving:
+            self.server.post(job.client, error_message(say.handler_failed_browser(op, exc, where),
+                                                       op, job.reply_id).encode())
+
+    # -- async def handlers ----------------------------------------------------------
+    def _start_async(self, job):
+        """Loop thread only."""
+        task = self.loop.create_task(self._run_async(job))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run_async(self, job):
+        """Loop thread only: drive an async handler, holding the baton whenever its code runs.
+
+        Each step of the coroutine runs while this task holds the baton; what
+        it awaits is passed on to the loop with the baton put down meanwhile.
+        Even when the task is cancelled (the server stops), the job gets its
+        finished(), so the client's disconnect handler still has its turn.
+        """
+        baton = self.baton
+        holding = False
+        coro = None
+        try:
+            await baton.take_on_loop()
+            holding = True
+            coro = job.handler.func(job.client, **job.params)
+            value = error = None
+            while True:
+                try:
+                    yielded = coro.send(value) if error is None else coro.throw(error)
+                except StopIteration as done:
+                    if job.reply_id is not None:
+                        self.reply(job, done.value)
+                    return
+                except Exception as exc:
+                    self.failed(job, exc)
+                    return
+                holding = False
+                baton.give()
+                try:
+                    value, error = await _Pass(yielded), None
+                except BaseException as exc:
+                    value, error = None, exc
+                await baton.take_on_loop()
+                holding = True
+        finally:
+            if not holding:
+                await self._take_baton_anyway()
+            if coro is not None:
+                coro.close()  # runs the handler's own finally blocks, in turn
+            self.finished(job)
+            baton.give()
+
+    async def _take_baton_anyway(self):
+        """Loop thread only: take the baton even while being cancelled, since a job that started must finish."""
+        while True:
+            try:
+                await self.baton.take_on_loop()
+                return
+            except asyncio.CancelledError:
+                if self.abandoned:  # the player is stuck for good: nobody will give it
+                    raise
 
     # -- time.sleep --------------------------------------------------------------------
     def sleep(self, seconds):
-        """time.sleep inside a plain handler: let another thread play meanwhile."""
+        """Holding the baton, in a plain handler: time.sleep that lets another thread play meanwhile."""
         client = self.current
         if client._held is None:
             client._held = []
@@ -938,6 +1191,18 @@ class Game:
             self.sleepers -= 1
             self.running_on = threading.get_ident()
             self.current = client
+
+
+class _Pass:
+    """Hands whatever a coroutine yields on to the task that drives it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __await__(self):
+        return (yield self.value)
 
 
 _game = None
@@ -966,393 +1231,10 @@ def _share_sleep(names):
 # =============================================================================
 # The network loop
 # =============================================================================
+# Everything here runs on the loop thread, except Server.post() and
+# Server.stop(), which any thread may call.  Sessions decide; this carries
+# their decisions out.
 
-
-class Server:
-    """The websocket and the web pages on one port, run by an asyncio loop."""
-
-    def __init__(self, folder, registry, port=DEFAULT_PORT, host=None, program="", quiet=False, path=None,
-                 grace=RESUME_SECONDS):
-        self.folder = folder
-        self.grace = grace
-        self.parked = {}  # resume token -> a client whose connection dropped a moment ago
-        self.tokens = {}  # resume token -> every client still here
-        self.served = set()  # URL paths pages have loaded: saving one of those reloads them
-        self.path = path  # the program to run again when it changes; None: no live reload
-        self.registry = registry
-        self.port = port
-        self.host = host
-        self.program = program
-        self.quiet = quiet
-        self.clients = set()
-        self.outbox = collections.deque()
-        self.flush_pending = False
-        self.numbers = 0
-        self.loop = None
-        self.game = None
-        self.ready = threading.Event()
-        self.stop_requested = None
-
-    def say(self, text):
-        if not self.quiet:
-            show(text)
-
-    def say_in_turn(self, client, text, error=False):
-        """A line about a client, printed by the game thread between two handlers."""
-        if not self.quiet or error:
-            self.game.put((client, _SAY, {"text": text, "error": error}, None))
-
-    # -- sending -----------------------------------------------------------------------
-    def post(self, target, data):
-        """Queue data for one client or a tuple of clients.  Any thread."""
-        self.outbox.append((target, data))
-        if not self.flush_pending:
-            self.flush_pending = True
-            self.loop.call_soon_threadsafe(self.flush)
-
-    def flush(self):
-        """Write everything in the outbox, one socket write per connection.
-
-        Frames are gathered per connection first, then each connection is
-        framed and written in turn, so the first page gets a broadcast
-        without waiting for the rest to be framed.
-        """
-        self.flush_pending = False
-        outbox = self.outbox
-        frames = {}  # connection -> its message, or a list of its messages in order
-        while outbox:
-            target, data = outbox.popleft()
-            for client in (target,) if type(target) is Client else target:
-                ws = client._ws
-                if ws.protocol.state is _OPEN and client._missed is None:
-                    waiting = frames.get(ws)
-                    if waiting is None:
-                        frames[ws] = data  # no list for the usual one message: less for the GC
-                    elif type(waiting) is list:
-                        waiting.append(data)
-                    else:
-                        frames[ws] = [waiting, data]
-                elif client in self.clients:  # dropped, maybe coming back: keep it
-                    if client._missed is None:
-                        client._missed = []
-                    client._missed.append(data)
-                    if len(client._missed) > MAX_MISSED_MESSAGES:
-                        self.leave(client)
-        for ws, messages in frames.items():
-            if type(messages) is list:
-                for data in messages:
-                    ws.protocol.send_text(data)
-            else:
-                ws.protocol.send_text(messages)
-            chunks = ws.protocol.data_to_send()
-            if b"" in chunks:
-                for chunk in chunks:
-                    if chunk:
-                        ws.transport.write(chunk)
-            else:
-                ws.transport.write(b"".join(chunks))
-            if ws.transport.get_write_buffer_size() > MAX_UNSENT_BYTES:
-                self.say(say.too_slow(ws.wszero_client))
-                ws.transport.abort()
-
-    def reply(self, client, reply_id, result):
-        if reply_id is _LEAVING:
-            return
-        try:
-            data = _dumps({"op": "wszero:reply", "id": reply_id, "result": result})
-        except (TypeError, ValueError):
-            data = error_message(say.cannot_send("A handler's return", "result", result), reply_id=reply_id)
-        self.post(client, data.encode())
-
-    def handler_failed(self, client, handler, exc, reply_id):
-        text, where = short_traceback(exc)
-        show(say.handler_failed_terminal(handler.op) + "\n" + text.rstrip("\n"), error=True)
-        if reply_id is _LEAVING:
-            return
-        self.post(client, error_message(say.handler_failed_browser(handler.op, exc, where),
-                                        handler.op, reply_id).encode())
-
-    # -- receiving ---------------------------------------------------------------------------
-    async def connection(self, ws):
-        query = urllib.parse.parse_qs(urllib.parse.urlsplit(ws.request.path).query)
-        version = query.get("v", [str(PROTOCOL_VERSION)])[0]
-        if version != str(PROTOCOL_VERSION):
-            problem = say.wrong_version(version)
-            print(problem, file=sys.stderr, flush=True)
-            await ws.send(error_message(problem))
-            await ws.close(WRONG_VERSION, "wrong version")
-            return
-        game = self.game
-        client = self.tokens.get(query.get("resume", [""])[0])
-        if client is not None:
-            # Back after a drop.  The old connection may not even look dead yet.
-            if self.parked.pop(client._token, None) is not None:
-                client._expiry.cancel()
-            elif client._missed is None:
-                client._missed = []
-            client._ws.transport.abort()
-            self.flush()  # what is already queued for it goes with what it missed
-            missed, client._missed = client._missed, None
-            client._ws = ws
-            self.post(client, _dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION,
-                                      "resume": client._token, "resumed": True}).encode())
-            for data in missed:
-                self.post(client, data)
-            self.say_in_turn(client, say.came_back(client))
-        else:
-            self.numbers += 1
-            client = Client(self, ws, self.numbers)
-            self.clients.add(client)
-            self.tokens[client._token] = client
-            self.post(client, _dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION,
-                                      "resume": client._token, "resumed": False}).encode())
-            self.say_in_turn(client, say.joined(client))
-            game.put((client, self.registry.handlers.get("connect", _NOTHING), {}, None))
-        ws.wszero_client = client
-        try:
-            async for text in ws:
-                if type(text) is not str:
-                    self.refuse(client, say.binary())
-                    continue
-                try:
-                    handler, params, reply_id = read_message(text, self.registry.handlers)
-                except MessageError as problem:
-                    self.refuse(client, str(problem), problem.about, problem.reply_id)
-                    continue
-                client._received += 1
-                game.put((client, handler, params, reply_id))
-                if client._received - client._handled > MAX_WAITING_MESSAGES:
-                    await self.pause_reading(client)
-        except _ConnectionClosed:
-            pass
-        finally:
-            if client._ws is not ws:
-                pass  # the page came back on a newer connection
-            elif ws.protocol.close_rcvd is None and not self.stop_requested.is_set() and self.grace > 0:
-                self.park(client)  # dropped, not closed: the page may be back in a moment
-            else:
-                self.leave(client)
-
-    def park(self, client):
-        """Keep a dropped client for a while, saving what is sent to it."""
-        if client._missed is None:
-            client._missed = []
-        self.parked[client._token] = client
-        client._expiry = self.loop.call_later(self.grace, self.leave, client)
-
-    def leave(self, client):
-        """The client is gone for good: its disconnect handler runs, then it leaves its groups."""
-        if client not in self.clients:
-            return
-        if client._expiry is not None:
-            client._expiry.cancel()
-        self.parked.pop(client._token, None)
-        self.tokens.pop(client._token, None)
-        client._missed = None
-        self.clients.discard(client)
-        self.game.put((client, self.registry.handlers.get("disconnect", _NOTHING), {}, _LEAVING))
-
-    def refuse(self, client, text, about=None, reply_id=None):
-        self.say_in_turn(client, f"{client.name}: {text}", error=True)
-        self.post(client, error_message(text, about, reply_id).encode())
-
-    async def pause_reading(self, client):
-        client._reading = self.loop.create_future()
-        if client._received - client._handled > MAX_WAITING_MESSAGES:
-            await client._reading
-        client._reading = None
-
-    def maybe_resume(self, client):
-        if client._reading is not None and client._received - client._handled <= MAX_WAITING_MESSAGES // 2:
-            _resolve(client._reading)
-
-    # -- async def handlers --------------------------------------------------------------
-    def start_async(self, item):
-        task = self.loop.create_task(self.run_async(item))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def run_async(self, item):
-        """Drive an async handler, holding the baton whenever its code runs.
-
-        Each step of the coroutine runs while this task holds the baton; what
-        it awaits is passed on to the loop with the baton put down meanwhile.
-        """
-        client, handler, params, reply_id = item
-        baton = self.game.baton
-        await baton.take_on_loop()
-        holding = True
-        coro = handler.func(client, **params)
-        try:
-            value = error = None
-            while True:
-                try:
-                    yielded = coro.send(value) if error is None else coro.throw(error)
-                except StopIteration as done:
-                    if reply_id is not None:
-                        self.reply(client, reply_id, done.value)
-                    return
-                except Exception as exc:
-                    self.handler_failed(client, handler, exc, reply_id)
-                    return
-                holding = False
-                baton.give()
-                try:
-                    value, error = await _Pass(yielded), None
-                except BaseException as exc:
-                    value, error = None, exc
-                await baton.take_on_loop()
-                holding = True
-        finally:
-            coro.close()
-            if holding:
-                self.game.finished(client, reply_id)
-                baton.give()
-
-    # -- running -------------------------------------------------------------------------
-    async def serve(self, on_ready=None):
-        """Serve until stop() (or Ctrl+C), then close every connection cleanly."""
-        global _server, _game
-        from websockets.asyncio.server import serve
-        self.loop = asyncio.get_running_loop()
-        self.stop_requested = asyncio.Event()
-        self.tasks = set()
-        self.game = Game(self)
-        self.game.start()
-        _server, _game = self, self.game
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                self.loop.add_signal_handler(sig, self.stop_requested.set)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass  # Windows, or not the main thread: Ctrl+C cancels us instead
-        ws_server = await self.listen(serve)
-        self.ready.set()
-        if on_ready:
-            on_ready(self)
-        if self.path:
-            watching = self.loop.create_task(self.watch())
-        try:
-            await self.stop_requested.wait()
-        except asyncio.CancelledError:
-            asyncio.current_task().uncancel()
-        self.say(say.stopping())
-        if self.path:
-            watching.cancel()
-        ws_server.close()
-        await ws_server.wait_closed()
-        for client in list(self.parked.values()):
-            self.leave(client)
-        for task in list(self.tasks):
-            task.cancel()
-        if self.tasks:  # let cancelled async handlers finish, so their clients' turns come
-            await asyncio.wait(list(self.tasks), timeout=5)
-        self.game.stop()
-        finished = await self.loop.run_in_executor(None, self.game.stopped.wait, 5)
-        if not finished:
-            self.say(say.handler_stuck())
-        _server = _game = None
-        self.say(say.stopped())
-
-    async def listen(self, serve):
-        import logging
-        logger = logging.getLogger("wszero.websockets")
-        logger.setLevel(logging.CRITICAL)
-        logger.propagate = False
-        first = self.port or _free_port()
-        for port in range(first, first + 21):
-            try:
-                ws_server = await serve(self.connection, self.host, port, process_request=self.http,
-                                        max_size=MAX_MESSAGE_BYTES, logger=logger, server_header=None,
-                                        # Game messages are small: compressing them tripled the
-                                        # memory of each connection and the work of each message.
-                                        compression=None)
-            except OSError:
-                continue
-            self.port = port
-            if self.port != first:
-                self.say(say.port_taken(first, self.port))
-            return ws_server
-        raise WszeroError(say.no_free_port(first))
-
-    def playground(self):
-        return playground_page(self.registry.handlers, self.program)
-
-    # -- live reload ------------------------------------------------------------------
-    async def watch(self):
-        """Every half second, look for saved files; run a changed program again."""
-        watcher = Watcher(self.folder)
-        while True:
-            await asyncio.sleep(0.5)
-            changed = await self.loop.run_in_executor(None, watcher.changes)
-            # A file the program writes (scores.json, say) must not reload everyone's page.
-            changed = [p for p in changed if p.endswith(".py") or self.url_of(p) in self.served]
-            if not changed:
-                continue
-            names = ", ".join(sorted(os.path.relpath(p, self.folder) for p in changed))
-            if any(p.endswith(".py") for p in changed):
-                if not await self.loop.run_in_executor(None, self.run_again):
-                    continue
-                self.say(say.reloaded_program(names))
-            else:
-                self.say(say.reloaded_files(names))
-            if self.clients:
-                self.post(tuple(self.clients), _RELOAD)
-
-    def url_of(self, path):
-        return "/" + os.path.relpath(path, self.folder).replace(os.sep, "/")
-
-    def run_again(self):
-        """Run the changed program and use its handlers; on a mistake keep the old ones."""
-        baton = self.game.baton
-        baton.take()  # the program's top-level code takes its turn like a handler
-        try:
-            registry = load_program(self.path)
-        except BaseException as exc:
-            problem = str(exc) if isinstance(exc, WszeroError) else short_traceback(exc)[0]
-            print(say.reload_failed(os.path.basename(self.path)) + "\n" + problem.rstrip(), file=sys.stderr, flush=True)
-            return False
-        finally:
-            baton.give()
-        registry.ready()
-        self.registry = registry
-        return True
-
-    def stop(self):
-        """Ask the server to stop.  Any thread."""
-        if self.loop is not None and self.stop_requested is not None:
-            self.loop.call_soon_threadsafe(self.stop_requested.set)
-
-    # -- HTTP ----------------------------------------------------------------------------
-    def http(self, connection, request):
-        """Answer plain HTTP requests; let websocket handshakes on /ws through."""
-        try:
-            path = request.path.partition("?")[0]
-            upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
-            if path == SOCKET_PATH:
-                return None if upgrade else _response(426, "Upgrade Required", say.socket_address())
-            method = getattr(request, "method", "GET")
-            if method not in ("GET", "HEAD"):
-                return _response(405, "Method Not Allowed", say.method_not_allowed(method))
-            status, reason, ctype, body = serve_file(self.folder, path, self.playground)
-            if status == 200 and self.path:
-                self.served.add(path + "index.html" if path.endswith("/") else path)
-            anyone = path in ("/wszero.js", "/wszero.mjs")  # pages served elsewhere may load the stub
-            return _response(status, reason, body, ctype, head=method == "HEAD", anyone=anyone,
-                             location=path + "/" if status == 301 else None)
-        except Exception:
-            traceback.print_exc()
-            return _response(500, "Internal Server Error", "Something went wrong inside wszero.")
-
-
-_RELOAD = b'{"op":"wszero:reload"}'
-_LEAVING = object()
-
-
-def _free_port():
-    """A port nobody uses right now, for --port 0 (the same one on IPv4 and IPv6)."""
-    with socket.socket() as probe:
-        probe.bind(("", 0))
-        return probe.getsockname()[1]  # the reply_id of a disconnect: afterwards the client leaves its groups
 _OPEN = _ConnectionClosed = _Headers = _Response = None  # from websockets, at start-up
 
 
@@ -1369,18 +1251,397 @@ def _import_websockets():
     _OPEN, _ConnectionClosed, _Headers, _Response = State.OPEN, ConnectionClosed, Headers, Response
 
 
-def _nothing(client, **params):
-    pass
+class Wire:
+    """One page's websocket connection: the only code that touches websockets' internals.
+
+    ``write`` mirrors what ``websockets.asyncio.connection.Connection.send``
+    does (``protocol.send_text()``, then ``protocol.data_to_send()`` written
+    to the transport) without the await, so a flush costs one write per
+    connection.  It skips ``drain()``: the server watches ``unsent_bytes``
+    instead.  Loop thread only.
+    """
+
+    __slots__ = ("ws", "protocol", "transport", "_resumed")
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.protocol = ws.protocol
+        self.transport = ws.transport
+        self._resumed = None  # while reading is paused: resolved to read again
+
+    def is_open(self):
+        return self.protocol.state is _OPEN
+
+    def closed_by_page(self):
+        """True when the page said goodbye (a close frame), rather than dropping."""
+        return self.protocol.close_rcvd is not None
+
+    def write(self, messages):
+        protocol = self.protocol
+        for data in messages:
+            protocol.send_text(data)
+        chunks = protocol.data_to_send()
+        if b"" in chunks:  # b"" asks for end-of-file; the connection closes by itself
+            for chunk in chunks:
+                if chunk:
+                    self.transport.write(chunk)
+        else:
+            self.transport.write(b"".join(chunks))
+
+    def unsent_bytes(self):
+        return self.transport.get_write_buffer_size()
+
+    def abort(self):
+        """Drop the connection at once, without a goodbye."""
+        self.transport.abort()
+
+    async def paused(self):
+        """Read nothing more until read_again(), or until the connection closes."""
+        self._resumed = asyncio.get_running_loop().create_future()
+        closed = asyncio.ensure_future(self.ws.wait_closed())
+        try:
+            await asyncio.wait((self._resumed, closed), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closed.cancel()
+            self._resumed = None
+
+    def read_again(self):
+        if self._resumed is not None:
+            _resolve(self._resumed)
 
 
-class _NoHandler(Handler):
+def _no_handler(client):
     """Stands in for a missing connect or disconnect handler."""
 
-    def __init__(self):
-        self.op, self.func, self.is_async, self.client_param = "", _nothing, False, "client"
+
+def _print_job(client, text, error=False):
+    print_line(text, error)
 
 
-_NOTHING = _NoHandler()
+NO_HANDLER = Handler("", _no_handler)
+PRINT_LINE = Handler("", _print_job)  # a line about a client, printed in turn with its handlers
+_RELOAD = b'{"op":"wszero:reload"}'
+
+
+class Server:
+    """The pages and the websocket on one port, run by an asyncio loop.
+
+    Loop thread only, except post() and stop(), which any thread may call.
+    """
+
+    def __init__(self, folder, registry, settings, program="", path=None):
+        self.folder = folder
+        self.registry = registry
+        self.settings = settings
+        self.port = settings.port
+        self.program = program or "your program"
+        self.clients = {}   # every client still here, in the order they joined (as dict keys)
+        self.tokens = {}    # resume token -> every client still here
+        self.parked = {}    # resume token -> a client whose connection dropped a moment ago
+        self.outbox = collections.deque()
+        self.flush_pending = False
+        self.numbers = 0
+        self.loop = None
+        self.game = None
+        self.ready = threading.Event()
+        self.stop_requested = None
+        self.reload = LiveReload(self, path) if path and settings.reload else None
+
+    # -- sending -----------------------------------------------------------------------
+    def post(self, target, data):
+        """Any thread: queue data for one client or a tuple of clients."""
+        self.outbox.append((target, data))
+        if not self.flush_pending:
+            self.flush_pending = True
+            self.loop.call_soon_threadsafe(self.flush)
+
+    def flush(self):
+        """Write everything in the outbox, one socket write per connection.
+
+        Messages are gathered per connection first, then each connection is
+        framed and written in turn, so the first page gets a broadcast
+        without waiting for the rest to be framed.  A page that can't get a
+        message now has it kept by its session.
+        """
+        self.flush_pending = False
+        outbox = self.outbox
+        frames = {}  # client -> its message, or a list of its messages in order
+        while outbox:
+            target, data = outbox.popleft()
+            for client in (target,) if type(target) is Client else target:
+                if client._session.state is LIVE and client._wire.is_open():
+                    waiting = frames.get(client)
+                    if waiting is None:
+                        frames[client] = data  # no list for the usual one message: less for the GC
+                    elif type(waiting) is list:
+                        waiting.append(data)
+                    else:
+                        frames[client] = [waiting, data]
+                elif not client._session.keep(data):
+                    self.leave(client)
+        for client, messages in frames.items():
+            wire = client._wire
+            wire.write(messages if type(messages) is list else (messages,))
+            if wire.unsent_bytes() > MAX_UNSENT_BYTES:
+                print_line(say.too_slow(client))
+                wire.abort()
+
+    def hello(self, client, resumed):
+        return _dumps({"op": "wszero:hello", "version": PROTOCOL_VERSION,
+                       "resume": client._session.token, "resumed": resumed}).encode()
+
+    # -- jobs ---------------------------------------------------------------------------
+    def queue(self, job):
+        """Hand a job to the game, counting it against its client's limit."""
+        job.client._session.job_queued()
+        self.game.put(job)
+
+    def print_in_turn(self, client, text, error=False):
+        """A line about a client, printed between two handlers (so never inside a handler's prints)."""
+        self.queue(Job(client, PRINT_LINE, {"text": text, "error": error}))
+
+    def read_again(self, client):
+        """A job of a paused client finished: read its page again if enough are done."""
+        if client._session.read_again():
+            client._wire.read_again()
+
+    # -- connections -------------------------------------------------------------------
+    async def connection(self, ws):
+        """One page's connection, from its handshake until it closes."""
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(ws.request.path).query)
+        version = query.get("v", [str(PROTOCOL_VERSION)])[0]
+        if version != str(PROTOCOL_VERSION):
+            problem = say.wrong_version(version)
+            print_line(problem, error=True)
+            await ws.send(error_message(problem))
+            await ws.close(WRONG_VERSION, "wrong version")
+            return
+        wire = Wire(ws)
+        client = self.tokens.get(query.get("resume", [""])[0])
+        if client is not None:
+            self.resume(client, wire)
+        else:
+            client = self.join(wire)
+        session = client._session
+        try:
+            async for text in ws:
+                if type(text) is not str:
+                    self.refuse(client, say.binary())
+                else:
+                    try:
+                        handler, params, reply_id = read_message(text, self.registry.handlers)
+                    except MessageError as problem:
+                        self.refuse(client, str(problem), problem.about, problem.reply_id)
+                    else:
+                        self.queue(Job(client, handler, params, reply_id))
+                if session.paused:
+                    await wire.paused()
+        except _ConnectionClosed:
+            pass
+        finally:
+            if client._wire is not wire:
+                pass  # the page came back on a newer connection
+            elif not wire.closed_by_page() and not self.stop_requested.is_set() and self.settings.grace > 0:
+                self.park(client)  # dropped, not closed: the page may be back in a moment
+            else:
+                self.leave(client)
+
+    def join(self, wire):
+        """A new page: a new client, whose connect handler runs."""
+        self.numbers += 1
+        client = Client(self, self.numbers, wire)
+        self.clients[client] = None
+        self.tokens[client._session.token] = client
+        wire.write((self.hello(client, resumed=False),))
+        self.print_in_turn(client, say.joined(client))
+        self.queue(Job(client, self.registry.handlers.get("connect", NO_HANDLER), {}))
+        return client
+
+    def resume(self, client, wire):
+        """A page is back after a drop: it gets its hello, then what it missed, then anything new."""
+        session = client._session
+        if self.parked.pop(session.token, None) is not None:
+            client._expiry.cancel()
+        session.drop()  # the old connection may not even look dead yet: keep what is flushed to it
+        client._wire.abort()
+        client._wire = wire
+        # Written now, so it comes before anything still in the outbox, which is all newer.
+        wire.write(session.resume(self.hello(client, resumed=True)))
+        self.print_in_turn(client, say.came_back(client))
+
+    def park(self, client):
+        """Keep a dropped client for a while, with what is sent to it meanwhile."""
+        client._session.drop()
+        self.parked[client._session.token] = client
+        client._expiry = self.loop.call_later(self.settings.grace, self.leave, client)
+
+    def leave(self, client):
+        """The client is gone for good: its disconnect handler runs, then it leaves its groups."""
+        if client not in self.clients:
+            return
+        if client._expiry is not None:
+            client._expiry.cancel()
+        self.parked.pop(client._session.token, None)
+        self.tokens.pop(client._session.token, None)
+        client._session.end()
+        del self.clients[client]
+        self.queue(Job(client, self.registry.handlers.get("disconnect", NO_HANDLER), {}, leaving=True))
+
+    def refuse(self, client, text, about=None, reply_id=None):
+        """A message that can't be handled: the page gets the reason now, the terminal in turn."""
+        self.print_in_turn(client, f"{client.name}: {text}", error=True)
+        self.post(client, error_message(text, about, reply_id).encode())
+
+    # -- running -------------------------------------------------------------------------
+    async def run(self, on_ready=None):
+        """Serve until stop() (or Ctrl+C), then close every connection cleanly."""
+        global _server, _game
+        from websockets.asyncio.server import serve
+        self.loop = asyncio.get_running_loop()
+        self.stop_requested = asyncio.Event()
+        self.game = Game(self)
+        self.game.start()
+        _server, _game = self, self.game
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self.loop.add_signal_handler(sig, self.stop_requested.set)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass  # Windows, or not the main thread: Ctrl+C cancels us instead
+        ws_server = await self.open_port(serve)
+        self.ready.set()
+        if on_ready:
+            on_ready(self)
+        watching = self.loop.create_task(self.reload.watch()) if self.reload else None
+        try:
+            await self.stop_requested.wait()
+        except asyncio.CancelledError:
+            asyncio.current_task().uncancel()
+        print_line(say.stopping())
+        if watching:
+            watching.cancel()
+        ws_server.close()
+        await ws_server.wait_closed()
+        for client in list(self.parked.values()):
+            self.leave(client)
+        game = self.game
+        for task in list(game.tasks):
+            task.cancel()
+        if game.tasks:  # let cancelled async handlers finish, so their clients' turns come
+            await asyncio.wait(list(game.tasks), timeout=5)
+        game.stop()
+        finished = await self.loop.run_in_executor(None, game.stopped.wait, 5)
+        if not finished:
+            game.abandoned = True
+            print_line(say.handler_stuck())
+        _server = _game = None
+        print_line(say.stopped())
+
+    async def open_port(self, serve):
+        """Start websockets' server on the port, or the next free one."""
+        import logging
+        logger = logging.getLogger("wszero.websockets")
+        logger.setLevel(logging.CRITICAL)
+        logger.propagate = False
+        first = self.port or _free_port()
+        for port in range(first, first + 21):
+            try:
+                ws_server = await serve(self.connection, self.settings.host, port,
+                                        process_request=self.answer_http, max_size=MAX_MESSAGE_BYTES,
+                                        logger=logger, server_header=None,
+                                        # Game messages are small: compressing them tripled the
+                                        # memory of each connection and the work of each message.
+                                        compression=None)
+            except OSError:
+                continue
+            self.port = port
+            if self.port != first:
+                print_line(say.port_taken(first, self.port))
+            return ws_server
+        raise WszeroError(say.no_free_port(first))
+
+    def answer_http(self, connection, request):
+        """websockets' process_request: plain HTTP gets an answer, the handshake on /ws goes on."""
+        return answer_http(request, self.folder, self.playground, self.reload and self.reload.loaded)
+
+    def playground(self):
+        return playground_page(self.registry.handlers, self.program)
+
+    def stop(self):
+        """Any thread: ask the server to stop.  Stopped already?  Nothing happens."""
+        if self.loop is not None and self.stop_requested is not None:
+            try:
+                self.loop.call_soon_threadsafe(self.stop_requested.set)
+            except RuntimeError:
+                pass  # its loop has closed: it has stopped
+
+
+def _free_port():
+    """A port nobody uses right now, for --port 0 (the same one on IPv4 and IPv6)."""
+    with socket.socket() as probe:
+        probe.bind(("", 0))
+        return probe.getsockname()[1]
+
+
+# =============================================================================
+# Live reload
+# =============================================================================
+# Saving the program runs it again (a mistake keeps the old version running);
+# saving a file that open pages loaded reloads those pages.
+
+
+class LiveReload:
+    """Watches the program's folder for a server.  Loop thread, except run_again()."""
+
+    def __init__(self, server, path):
+        self.server = server
+        self.path = path
+        self.folder = server.folder
+        self.loaded = set()  # URL paths pages have loaded: saving one of those reloads them
+
+    async def watch(self):
+        """Every half second, look for saved files; run a changed program again."""
+        server = self.server
+        loop = server.loop
+        watcher = Watcher(self.folder)
+        while True:
+            await asyncio.sleep(0.5)
+            changed = await loop.run_in_executor(None, watcher.changes)
+            # A file the program writes (scores.json, say) must not reload everyone's page.
+            changed = [p for p in changed if p.endswith(".py") or self.url_of(p) in self.loaded]
+            if not changed:
+                continue
+            names = ", ".join(sorted(os.path.relpath(p, self.folder) for p in changed))
+            if any(p.endswith(".py") for p in changed):
+                if not await loop.run_in_executor(None, self.run_again):
+                    continue
+                print_line(say.reloaded_program(names))
+            else:
+                print_line(say.reloaded_files(names))
+            if server.clients:
+                server.post(tuple(server.clients), _RELOAD)
+
+    def url_of(self, path):
+        return "/" + os.path.relpath(path, self.folder).replace(os.sep, "/")
+
+    def run_again(self):
+        """A thread of the loop's executor: run the changed program and use its handlers.
+
+        On a mistake the old handlers stay.  The program's top-level code takes
+        its turn like a handler.
+        """
+        baton = self.server.game.baton
+        baton.take()
+        try:
+            registry = load_program(self.path)
+        except BaseException as exc:
+            problem = str(exc) if isinstance(exc, WszeroError) else short_traceback(exc)[0]
+            print_line(say.reload_failed(os.path.basename(self.path)) + "\n" + problem.rstrip(), error=True)
+            return False
+        finally:
+            baton.give()
+        registry.ready()
+        self.server.registry = registry
+        return True
 
 
 class Watcher:
@@ -1651,6 +1912,30 @@ FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">'
            '<circle cx="8" cy="8" r="7" fill="#2a7"/></svg>')
 
 
+def answer_http(request, folder, playground, loaded=None):
+    """The answer to a plain HTTP request, or None to let a websocket handshake on /ws go on.
+
+    ``loaded`` collects the URL paths that pages loaded, for live reload.
+    """
+    try:
+        path = request.path.partition("?")[0]
+        upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+        if path == SOCKET_PATH:
+            return None if upgrade else _response(426, "Upgrade Required", say.socket_address())
+        method = getattr(request, "method", "GET")
+        if method not in ("GET", "HEAD"):
+            return _response(405, "Method Not Allowed", say.method_not_allowed(method))
+        status, reason, ctype, body = serve_file(folder, path, playground)
+        if status == 200 and loaded is not None:
+            loaded.add(path + "index.html" if path.endswith("/") else path)
+        anyone = path in ("/wszero.js", "/wszero.mjs")  # pages served elsewhere may load the stub
+        return _response(status, reason, body, ctype, head=method == "HEAD", anyone=anyone,
+                         location=path + "/" if status == 301 else None)
+    except Exception:
+        traceback.print_exc()
+        return _response(500, "Internal Server Error", "Something went wrong inside wszero.")
+
+
 def _response(status, reason, body, ctype="text/plain; charset=utf-8", head=False, anyone=False, location=None):
     if isinstance(body, str):
         body = body.encode()
@@ -1901,35 +2186,37 @@ def window_title(program, folder):
     return os.path.basename(folder) if name in ("main", "") else name
 
 
-def serve_with_window(server, ready, title):
-    """Serve in a thread, show the page in a window, and stop when it closes."""
+def run_in_window(server, ready, title):
+    """Main thread: serve in a thread, show the page in a window, and stop when it closes."""
+    import logging
     import webview
+    # A toolkit that can't load is explained in one sentence below, not in pywebview's tracebacks.
+    logging.getLogger("pywebview").setLevel(logging.CRITICAL)
     failure = []
 
-    def serve():
+    def run():
         try:
-            asyncio.run(server.serve(on_ready=ready))
+            asyncio.run(server.run(on_ready=ready))
         except BaseException as exc:
             failure.append(exc)
             server.ready.set()
 
-    thread = threading.Thread(target=serve, name="wszero-server")
+    thread = threading.Thread(target=run, name="wszero-server")
     thread.start()
     server.ready.wait()
     if failure:
         raise failure[0]
     window = webview.create_window(title, f"http://localhost:{server.port}/", width=960, height=720,
                                    text_select=True)
-    for sig in (signal.SIGINT, signal.SIGTERM):  # Ctrl+C closes the window, as its close button does
-        try:
-            signal.signal(sig, lambda *_: window.destroy())
-        except ValueError:
-            pass  # not the main thread: whoever called run_server keeps its signals
+    # Ctrl+C closes the window, as its close button does.
+    _on_stop_signals(lambda *_: window.destroy())
     try:
         try:
             webview.start()
         except Exception as exc:  # no GUI toolkit after all: carry on in the browser
-            print(say.window_failed(exc), file=sys.stderr)
+            # There is no window to close now, so Ctrl+C stops the server itself.
+            _on_stop_signals(lambda *_: server.stop())
+            print_line(say.window_failed(exc), error=True)
             webbrowser.open(f"http://localhost:{server.port}/")
             while thread.is_alive():
                 thread.join(0.5)
@@ -1938,6 +2225,15 @@ def serve_with_window(server, ready, title):
     server.stop()
     thread.join()
     _leave_pywebview_behind()
+
+
+def _on_stop_signals(handler):
+    """Main thread: run handler on Ctrl+C and SIGTERM."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, handler)
+        except ValueError:
+            pass  # not the main thread: whoever called run_server keeps its signals
 
 
 def _leave_pywebview_behind():
@@ -2353,11 +2649,11 @@ export var send_message = wszero.send_message, on = wszero.on, request = wszero.
 # run_server() and the command line
 # =============================================================================
 
-_runner_settings = None  # set while the runner runs a program, whose run_server() then only records
+_runner_settings = None  # while the runner loads a program: its run_server() only records here
 
 
 def _parse_options(argv):
-    """--port N, --open, --window and --no-reload from the command line, as keywords."""
+    """--port N, --open, --window and --no-reload from the command line, as Settings fields."""
     options, rest = {}, []
     args = list(argv)
     while args:
@@ -2383,66 +2679,65 @@ def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=
     ``grace`` is how many seconds a page whose connection dropped has to
     come back as the same client before its disconnect handler runs.
     """
+    settings = Settings(port=port, open=open, window=window, host=host, grace=grace)
     if _runner_settings is not None:
-        _runner_settings.update(port=port, open=open, window=window, host=host, grace=grace)
+        _runner_settings.append(settings)
         return
     try:
         options, _ = _parse_options(sys.argv[1:])
     except WszeroError as problem:
         _exit_with(problem)
-    settings = dict(port=port, open=open, window=window, host=host, grace=grace)
-    settings.update(options)
-    settings.pop("reload", None)  # live reload needs the runner, which can run the program again
+    options.pop("reload", None)  # live reload needs the runner, which can run the program again
     folder, program = _main_folder()
-    _serve(folder, program, **settings)
+    start_server(folder, program, dataclasses.replace(settings, **options))
 
 
-def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=False, window=False,
-           host=None, reload=False, quiet=False, grace=RESUME_SECONDS):
+def start_server(folder, program, settings, registry=None, path=None):
+    """Serve a program's folder and handlers with these settings, until it stops."""
     try:
         _import_websockets()
     except WszeroError as problem:
         _exit_with(problem)
     registry = registry or _registry
     registry.ready()
-    server = Server(folder, registry, port=port, host=host, program=program or "your program", quiet=quiet,
-                    path=path if reload else None, grace=grace)
+    server = Server(folder, registry, settings, program=program, path=path)
+    window, open = settings.window, settings.open
     if window:
         problem = window_problem()
         if problem:
-            print(problem, file=sys.stderr)
+            print_line(problem, error=True)
             window, open = False, True
 
     def ready(server):
         local = f"http://localhost:{server.port}"
         network = [f"http://{a}:{server.port}" for a in network_addresses()]
-        server.say(say.running(server.program, local, network, sys.platform == "win32", window))
-        if network and not server.quiet and terminal_can_show_qr(sys.stdout):
-            print("\n".join(qr_lines(network[0])) + "\n", flush=True)
+        print_line(say.running(server.program, local, network, sys.platform == "win32", window))
+        if network and terminal_can_show_qr(sys.stdout):
+            print_line("\n".join(qr_lines(network[0])) + "\n")
         if open:
             webbrowser.open(local)
 
     try:
         if window:
-            serve_with_window(server, ready, window_title(program, folder))
+            run_in_window(server, ready, window_title(program, folder))
         else:
-            asyncio.run(server.serve(on_ready=ready))
+            asyncio.run(server.run(on_ready=ready))
     except WszeroError as problem:
         _exit_with(problem)
     except KeyboardInterrupt:
-        server.say(say.stopped())
+        print_line(say.stopped())
     return server
 
 
 def _exit_with(problem):
-    print(problem, file=sys.stderr)
+    print_line(str(problem), error=True)
     raise SystemExit(1)
 
 
 def _excepthook(kind, value, tb, _previous=sys.excepthook):
     """Mistakes found at start-up are shown as a sentence, not a traceback."""
     if isinstance(value, WszeroError):
-        print(value, file=sys.stderr)
+        print_line(str(value), error=True)
     else:
         _previous(kind, value, tb)
 
@@ -2476,15 +2771,16 @@ def find_program(path):
 def load_program(path):
     """Run a program file to collect its handlers, and return its Registry.
 
-    The program's own run_server() call only records its settings, in
-    ``registry.settings``.  Its mistakes are raised as they are.
+    The program's own run_server() call only records its Settings, in
+    ``registry.settings`` (defaults when it has none).  Its mistakes are
+    raised as they are.
     """
     global _registry, _runner_settings
     import runpy
     registry = Registry()
-    registry.settings = {}
+    recorded = []
     saved = _registry, _runner_settings
-    _registry, _runner_settings = registry, registry.settings
+    _registry, _runner_settings = registry, recorded
     zipped = None if os.path.isfile(path) else in_zip(path)
     try:
         if zipped is None:
@@ -2493,6 +2789,7 @@ def load_program(path):
             _run_from_zip(path, zipped.read_bytes())
     finally:
         _registry, _runner_settings = saved
+    registry.settings = recorded[-1] if recorded else Settings()
     return registry
 
 
@@ -2523,7 +2820,7 @@ def main(argv=None):
         options, rest = _parse_options(sys.argv[1:] if argv is None else argv)
         if not rest or rest[0] in ("-h", "--help"):
             bundle = sys.argv[0].endswith(".pyz")  # run as "python wszero.pyz"
-            print(say.usage(f"python {os.path.basename(sys.argv[0])}") if bundle else say.usage())
+            print_line(say.usage(f"python {os.path.basename(sys.argv[0])}") if bundle else say.usage())
             return
         path = os.path.abspath(find_program(rest[0]))
     except WszeroError as problem:
@@ -2535,11 +2832,12 @@ def main(argv=None):
     except WszeroError as problem:
         _exit_with(problem)
     except Exception as exc:
-        print(short_traceback(exc)[0], file=sys.stderr, end="")
+        print_line(short_traceback(exc)[0].rstrip("\n"), error=True)
         raise SystemExit(1)
     # Nobody can save a program inside a bundle, so there is nothing to watch for live reload.
-    settings = {"reload": in_zip(path) is None, **registry.settings, **options}
-    _serve(os.path.dirname(path), os.path.basename(path), registry=registry, path=path, **settings)
+    options = {"reload": in_zip(path) is None, **options}
+    settings = dataclasses.replace(registry.settings, **options)
+    start_server(os.path.dirname(path), os.path.basename(path), settings, registry=registry, path=path)
 
 
 if __name__ == "__main__":

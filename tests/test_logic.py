@@ -667,18 +667,13 @@ def failure(func, **params):
     It runs through Game._handle, as on the server, so the traceback starts
     in wszero's own frames, exactly as short_traceback meets it.
     """
-    class Server:
-        loop = None
-        failed = None
-
-        def handler_failed(self, client, handler, exc, reply_id):
-            self.failed = exc
-
-    server = Server()
-    client = types.SimpleNamespace(_held=None, _handled=0, _reading=None)
-    wszero.Game(server)._handle((client, wszero.Handler(func.__name__, func), params, None))
-    assert server.failed is not None, "the handler did not fail"
-    return server.failed
+    failed = []
+    game = wszero.Game(types.SimpleNamespace(loop=None))
+    game.failed = lambda job, exc: failed.append(exc)
+    client = types.SimpleNamespace(_held=None, _session=wszero.Session("token"))
+    game._handle(wszero.Job(client, wszero.Handler(func.__name__, func), params))
+    assert failed, "the handler did not fail"
+    return failed[0]
 
 
 def test_short_traceback_ends_at_the_programs_own_line(tmp_path):
