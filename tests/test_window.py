@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -152,4 +153,25 @@ def test_ctrl_c_in_the_terminal_closes_the_window_and_stops_cleanly(screen):
     program.wait_for_stdout("Player 1 joined.")  # the window is open and its page connected
     assert program.stop() == 0
     assert "Player 1 left.\nStopped. Bye!" in program.stdout
+    assert "Traceback" not in program.stderr
+
+
+def test_when_the_window_fails_to_start_the_browser_opens_and_ctrl_c_still_stops_at_once(screen, tmp_path):
+    # pywebview imports, and there is a screen, but no GUI toolkit loads: webview.start() raises.
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "gi.py").write_text("raise ImportError('PyGObject is not installed')\n")
+    browser, record = browser_recorder(tmp_path)
+    env = environment(BROWSER=browser, DISPLAY=screen)
+    env["PYTHONPATH"] = f"{hide}{os.pathsep}{env['PYTHONPATH']}"
+    program = Program(os.path.join(EXAMPLES, "hello", "hello.py"), ["--window"], env=env)
+    program.started()
+    program.wait_for_stderr("The window couldn't open (")
+    assert "so wszero is opening the web browser instead." in program.stderr
+    wait_for(lambda: record.exists() and f"http://localhost:{program.port}/" in record.read_text(),
+             what="the browser to be asked to open the page")
+    started = time.monotonic()
+    assert program.stop() == 0
+    assert time.monotonic() - started < 10, "Ctrl+C took as long as a window.destroy() that waits"
+    assert program.stdout.endswith("Stopped. Bye!\n")
     assert "Traceback" not in program.stderr
