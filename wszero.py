@@ -52,7 +52,8 @@ code runs only there), and any thread (a program's own threads too).
                         messages, when to read), decided without I/O loop thread
   Taking turns          Baton, Job, Game: handlers one at a time,
                         time.sleep hands over, async handlers        holding the baton
-    (room for the clock: timers that take turns like handlers)
+  The clock             Timer, every, after, Clock: timers whose
+                        ticks take turns like handlers               loop thread; ticks holding the baton
   The network loop      Wire (the only use of websockets' internals),
                         Server: connections, outbox and flush        loop thread
     (room for held keys: a built-in op beside wszero:page-error, and client.keys)
@@ -94,7 +95,7 @@ __version__ = "0.1.0"
 #: Bumped whenever wszero.js and the server stop understanding each other.
 PROTOCOL_VERSION = 1
 
-__all__ = ["on", "broadcast", "run_server", "Client"]
+__all__ = ["on", "broadcast", "run_server", "Client", "clients", "members", "every", "after", "Timer"]
 
 # =============================================================================
 # Settings and limits
@@ -283,6 +284,35 @@ class say:
 
     def op_must_be_text(what, op):
         return f"{what}: the op must be text, like 'chat', not {_short(op)}."
+
+    # -- timers ----------------------------------------------------------------------
+    def timer_seconds(what, seconds):
+        return f"{what} needs a number of seconds more than 0, like every(1, tick), not {_short(seconds)}."
+
+    def timer_not_function(what, thing):
+        return f"{what} needs the name of a function to run, like every(1, tick), but got {_short(thing)}."
+
+    def timer_async(what, function):
+        return (f"{what} runs plain functions, but {_function_name(function)} is 'async def'. "
+                f"Write it with plain 'def' (time.sleep works there).")
+
+    def timer_values(what, function, args, kwargs):
+        given = [_short(a, 20) for a in args] + [f"{k}={_short(v, 20)}" for k, v in kwargs.items()]
+        try:
+            signature = str(inspect.signature(function))
+        except (TypeError, ValueError):
+            signature = "(...)"
+        name = getattr(function, "__name__", "the function")
+        values = f"the values {', '.join(given)}" if given else "no values"
+        return (f"{what} would run {name}{signature} with {values}, and those don't fit. "
+                f"Give it one value for each parameter, after the function's name.")
+
+    def timer_failed(name):
+        return f"Oops! The timer that runs {name} hit a problem:"
+
+    def timer_stopped(name, seconds):
+        return (f"wszero stopped running {name} every {seconds:g} second{'s' if seconds != 1 else ''}, "
+                f"because of the problem above. Fix it and save, or run the program again.")
 
     def joined(client):
         return f"{client.name} joined."
@@ -484,6 +514,7 @@ class Registry:
     def __init__(self):
         self.handlers = {}
         self.warnings = []
+        self.timers = []  # started by the program as it loaded: they start with the server
 
     def ready(self):
         """Just before serving: show the warnings, and share time.sleep with the program."""
@@ -716,30 +747,32 @@ class Client:
         """Put this client in a group for broadcast().  Already in it?  Nothing happens."""
         with _group_lock:
             self._groups.add(group)
-            _groups.setdefault(group, set()).add(self)
+            self._server.groups.setdefault(group, {})[self] = None
 
     def remove_from_group(self, group):
         """Take this client out of a group.  Not in it?  Nothing happens."""
         with _group_lock:
             self._groups.discard(group)
-            members = _groups.get(group)
+            members = self._server.groups.get(group)
             if members is not None:
-                members.discard(self)
+                members.pop(self, None)
                 if not members:
-                    del _groups[group]
+                    del self._server.groups[group]
 
     def _leave_all_groups(self):
         for group in list(self._groups):
             self.remove_from_group(group)
 
 
-_groups = {}                    # group name -> set of clients
 _group_lock = threading.Lock()  # group changes may come from any thread
 _server = None                  # the running server, once there is one
 
 
-def broadcast(op, group=None, **params):
-    """Send a message to every connected client, or to the members of ``group``."""
+def broadcast(op, group=None, exclude=None, **params):
+    """Send a message to every connected client, or to the members of ``group``.
+
+    ``exclude`` is a client, or a list of clients, that doesn't get it.
+    """
     data = encode(op, params, "broadcast()").encode()
     server = _server
     if server is None:
@@ -748,9 +781,31 @@ def broadcast(op, group=None, **params):
         targets = tuple(server.clients)
     else:
         with _group_lock:
-            targets = tuple(_groups.get(group, ()))
+            targets = tuple(server.groups.get(group, ()))
+    if exclude is not None:
+        left_out = (exclude,) if isinstance(exclude, Client) else tuple(exclude)
+        targets = tuple(c for c in targets if c not in left_out)
     if targets:
         server.post(targets, data)
+
+
+def clients():
+    """Every connected client, in the order they joined.
+
+    A page whose connection dropped a moment ago still counts: it may be back
+    in a second.
+    """
+    server = _server
+    return list(server.clients) if server is not None else []
+
+
+def members(group):
+    """The clients in a group, in the order they joined it."""
+    server = _server
+    if server is None:
+        return []
+    with _group_lock:
+        return list(server.groups.get(group, ()))
 
 
 # =============================================================================
@@ -859,7 +914,7 @@ class Session:
 # back to the pool.  async def handlers run on the loop and hold the baton
 # between their awaits.
 #
-# (Room for the clock: timers will be jobs too, and take turns the same way.)
+# Timers (the clock, below) are jobs too, and take turns the same way.
 
 
 class Baton:
@@ -1057,6 +1112,8 @@ class Game:
     def _handle(self, job):
         """Holding the baton: run one job, or set it aside while its client's handler waits."""
         client = job.client
+        if client is None:
+            return self._tick(job)
         if client._held is not None:
             client._held.append(job)
             return
@@ -1080,7 +1137,13 @@ class Game:
 
     def finished(self, job):
         """Holding the baton: after a job, count it and put back what waited for it."""
+        if self.stop_waiting and not self.sleepers:
+            self.stop_waiting = False
+            self.put(_STOP)
         client = job.client
+        if client is None:
+            job.handler.ran()  # a timer: it may tick again
+            return
         if job.leaving:
             client._leave_all_groups()
             print_line(say.left(client))
@@ -1090,11 +1153,20 @@ class Game:
             self.inbox.extendleft(reversed(held))
             if held:
                 self._nudge()  # the player may be idle, and can't know these came back
-        if self.stop_waiting and not self.sleepers:
-            self.stop_waiting = False
-            self.put(_STOP)
         if client._session.job_done():
             self.loop.call_soon_threadsafe(self.server.read_again, client)
+
+    def _tick(self, job):
+        """Holding the baton: run a timer's function (job.handler is the Timer)."""
+        timer = job.handler
+        self.running_on = threading.get_ident()
+        try:
+            timer.function(*timer.args, **timer.kwargs)
+        except Exception as exc:
+            timer_failed(timer, exc)
+        finally:
+            self.running_on = None
+            self.finished(job)
 
     def reply(self, job, result):
         """Holding the baton: send a handler's return value to the page that asked for it."""
@@ -1175,9 +1247,9 @@ class Game:
     # -- time.sleep --------------------------------------------------------------------
     def sleep(self, seconds):
         """Holding the baton, in a plain handler: time.sleep that lets another thread play meanwhile."""
-        client = self.current
-        if client._held is None:
-            client._held = []
+        client = self.current  # None in a timer
+        if client is not None and client._held is None:
+            client._held = []  # its next messages wait until this handler is done
         self.running_on = self.current = None
         if self.player == threading.get_ident():
             self.player = None
@@ -1226,6 +1298,169 @@ def _share_sleep(names):
     for name, value in list(names.items()):
         if value is _real_sleep:
             names[name] = _sleep
+
+
+# =============================================================================
+# The clock: timers that take turns with handlers
+# =============================================================================
+# A timer's tick is a job like a message, so it takes its turn and never runs
+# at the same moment as a handler.  Ticks come at a fixed rate, counted from
+# the start, so they don't drift; a tick that comes while the last one is
+# still waiting or running is skipped, never fired later in a burst.
+
+
+class Timer:
+    """A function that runs after some seconds, or every few seconds.
+
+    every() and after() return one.  ``timer.cancel()`` stops it; cancelling
+    twice, or a timer that has finished, does nothing.
+    """
+
+    def __init__(self, seconds, function, args, kwargs, repeat):
+        self.seconds = seconds
+        self.function = function    # held for as long as the timer lives: lambdas work too
+        self.args = args
+        self.kwargs = kwargs
+        self.repeat = repeat
+        self.cancelled = False
+        self.busy = False           # its tick waits for its turn or runs: the next one is skipped
+        self.start = None           # the clock's time when it started
+        self.count = 0              # ticks due so far
+        self._clock = None          # the clock it runs on, once started
+        self._handle = None         # the clock's note of its next tick
+
+    def __repr__(self):
+        how = "every" if self.repeat else "after"
+        state = " (cancelled)" if self.cancelled else ""
+        return f"<Timer {how} {self.seconds}s: {_function_name(self.function)}{state}>"
+
+    def cancel(self):
+        """Stop this timer.  Any thread, its own function included."""
+        if self.cancelled:
+            return
+        self.cancelled = True
+        clock = self._clock
+        if clock is not None:
+            clock.forget(self)
+
+    def next_tick(self, now):
+        """When the tick after the one due now comes: fixed rate, skipping ticks missed by ``now``."""
+        self.count = max(self.count + 1, int((now - self.start) // self.seconds) + 1)
+        return self.start + self.count * self.seconds
+
+    def ran(self):
+        """Holding the baton: its tick is done."""
+        self.busy = False
+        if not self.repeat:
+            self.cancelled = True  # a finished one-off: cancelling it now does nothing
+
+
+def _function_name(function):
+    name = getattr(function, "__name__", None) or getattr(getattr(function, "func", None), "__name__", "")
+    return f"{name}()" if name and name != "<lambda>" else "a lambda" if name else repr(function)
+
+
+def _new_timer(seconds, function, args, kwargs, repeat, what):
+    """Check a timer's seconds and function once, then start it (or keep it until the server starts)."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < float("inf"):
+        raise TypeError(say.timer_seconds(what, seconds))
+    if not callable(function):
+        raise TypeError(say.timer_not_function(what, function))
+    if inspect.iscoroutinefunction(function):
+        raise TypeError(say.timer_async(what, function))
+    try:
+        inspect.signature(function).bind(*args, **kwargs)
+    except TypeError:
+        raise TypeError(say.timer_values(what, function, args, kwargs)) from None
+    except ValueError:
+        pass  # a built-in whose signature Python can't tell
+    timer = Timer(seconds, function, args, kwargs, repeat)
+    server = _server
+    if server is not None and _runner_settings is None:
+        server.clock.start(timer)  # from a handler, a timer or a thread, while the server runs
+    else:
+        _registry.timers.append(timer)  # the program is loading: it starts with the server
+    return timer
+
+
+def every(seconds, function=None, *args, **kwargs):
+    """Run ``function(*args, **kwargs)`` every ``seconds`` while the server runs.
+
+    Above a function with no parameters, ``@every(1)`` runs it every second.
+    Returns a Timer; ``timer.cancel()`` stops it.
+    """
+    if function is None:
+        def start_every(function):
+            _new_timer(seconds, function, (), {}, True, f"@every({seconds!r})")
+            return function
+        return start_every
+    return _new_timer(seconds, function, args, kwargs, True, "every()")
+
+
+def after(seconds, function, *args, **kwargs):
+    """Run ``function(*args, **kwargs)`` once, ``seconds`` from now.  Returns a Timer."""
+    return _new_timer(seconds, function, args, kwargs, False, "after()")
+
+
+def timer_failed(timer, exc):
+    """Holding the baton: show a timer's mistake; an every() timer that failed stops."""
+    name = _function_name(timer.function)
+    print_line(say.timer_failed(name) + "\n" + short_traceback(exc)[0].rstrip("\n"), error=True)
+    if timer.repeat and not timer.cancelled:
+        timer.cancel()
+        print_line(say.timer_stopped(name, timer.seconds), error=True)
+
+
+class Clock:
+    """Runs timers on the server's loop: each tick becomes a job in the game's inbox.
+
+    Loop thread only, except start() and forget(), which any thread may call.
+    """
+
+    def __init__(self, loop, game):
+        self.loop = loop
+        self.game = game
+        self.timers = set()  # started and not finished or cancelled
+
+    def start(self, timer):
+        """Any thread."""
+        self.loop.call_soon_threadsafe(self._start, timer)
+
+    def forget(self, timer):
+        """Any thread: a cancelled timer ticks no more."""
+        self.loop.call_soon_threadsafe(self._forget, timer)
+
+    def _start(self, timer):
+        if timer.cancelled:
+            return
+        timer._clock = self
+        timer.start = self.loop.time()
+        timer.count = 1
+        self.timers.add(timer)
+        timer._handle = self.loop.call_at(timer.start + timer.seconds, self._due, timer)
+
+    def _due(self, timer):
+        if timer.cancelled:
+            return
+        if not timer.busy:  # still busy with the last tick: this one is skipped
+            timer.busy = True
+            self.game.put(Job(None, timer, None))
+        if timer.repeat:
+            timer._handle = self.loop.call_at(timer.next_tick(self.loop.time()), self._due, timer)
+        else:
+            self.timers.discard(timer)
+
+    def _forget(self, timer):
+        if timer._handle is not None:
+            timer._handle.cancel()
+        self.timers.discard(timer)
+
+    def cancel_all(self):
+        """Loop thread only: a live reload, or the server stops."""
+        for timer in list(self.timers):
+            timer.cancel()
+            self._forget(timer)
+
 
 
 # =============================================================================
@@ -1336,6 +1571,7 @@ class Server:
         self.port = settings.port
         self.program = program or "your program"
         self.clients = {}   # every client still here, in the order they joined (as dict keys)
+        self.groups = {}    # group name -> its clients, in the order they joined it (as dict keys)
         self.tokens = {}    # resume token -> every client still here
         self.parked = {}    # resume token -> a client whose connection dropped a moment ago
         self.outbox = collections.deque()
@@ -1343,6 +1579,7 @@ class Server:
         self.numbers = 0
         self.loop = None
         self.game = None
+        self.clock = None
         self.ready = threading.Event()
         self.stop_requested = None
         self.reload = LiveReload(self, path) if path and settings.reload else None
@@ -1501,6 +1738,7 @@ class Server:
         self.stop_requested = asyncio.Event()
         self.game = Game(self)
         self.game.start()
+        self.clock = Clock(self.loop, self.game)
         _server, _game = self, self.game
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -1508,6 +1746,7 @@ class Server:
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # Windows, or not the main thread: Ctrl+C cancels us instead
         ws_server = await self.open_port(serve)
+        self.start_timers(self.registry)
         self.ready.set()
         if on_ready:
             on_ready(self)
@@ -1519,6 +1758,7 @@ class Server:
         print_line(say.stopping())
         if watching:
             watching.cancel()
+        self.clock.cancel_all()
         ws_server.close()
         await ws_server.wait_closed()
         for client in list(self.parked.values()):
@@ -1558,6 +1798,12 @@ class Server:
                 print_line(say.port_taken(first, self.port))
             return ws_server
         raise WszeroError(say.no_free_port(first))
+
+    def start_timers(self, registry):
+        """The timers a program started as it loaded start now."""
+        for timer in registry.timers:
+            self.clock._start(timer)
+        registry.timers = []
 
     def answer_http(self, connection, request):
         """websockets' process_request: plain HTTP gets an answer, the handshake on /ws goes on."""
@@ -1612,8 +1858,12 @@ class LiveReload:
                 continue
             names = ", ".join(sorted(os.path.relpath(p, self.folder) for p in changed))
             if any(p.endswith(".py") for p in changed):
-                if not await loop.run_in_executor(None, self.run_again):
+                registry = await loop.run_in_executor(None, self.run_again)
+                if registry is None:
                     continue
+                server.clock.cancel_all()  # the old program's timers
+                server.registry = registry
+                server.start_timers(registry)
                 print_line(say.reloaded_program(names))
             else:
                 print_line(say.reloaded_files(names))
@@ -1624,7 +1874,7 @@ class LiveReload:
         return "/" + os.path.relpath(path, self.folder).replace(os.sep, "/")
 
     def run_again(self):
-        """A thread of the loop's executor: run the changed program and use its handlers.
+        """A thread of the loop's executor: run the changed program; its Registry, or None.
 
         On a mistake the old handlers stay.  The program's top-level code takes
         its turn like a handler.
@@ -1636,12 +1886,11 @@ class LiveReload:
         except BaseException as exc:
             problem = str(exc) if isinstance(exc, WszeroError) else short_traceback(exc)[0]
             print_line(say.reload_failed(os.path.basename(self.path)) + "\n" + problem.rstrip(), error=True)
-            return False
+            return None
         finally:
             baton.give()
         registry.ready()
-        self.server.registry = registry
-        return True
+        return registry
 
 
 class Watcher:
