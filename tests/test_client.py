@@ -725,7 +725,7 @@ def test_request_for_an_unknown_op_rejects_with_the_servers_explanation(run, ope
 def test_request_missing_a_value_rejects_with_the_servers_explanation(run, open_page):
     app, page = start_requests(run, open_page)
     assert ask(page, "add", {"a": 1}, timeout=PATIENT) == [
-        "rejected", "The 'add' message needs a value for 'b'. The handler is add(client, a, b)."]
+        "rejected", "The 'add' message needs a value for 'b', but the page sent 'a'. The handler is add(client, a, b)."]
 
 
 def test_request_with_no_answer_in_time_rejects_with_the_timeout_message(run, open_page):
