@@ -8,6 +8,7 @@ a line in the program's terminal, each with a generous deadline.
 """
 
 import os
+import re
 import textwrap
 
 import pytest
@@ -213,12 +214,32 @@ def test_group_broadcast_reaches_only_the_groups_members(run, open_page):
 # -- the hello example ------------------------------------------------------------------
 
 
+def hello_say(page, name):
+    page.page.fill("[name=name]", name)
+    page.page.click("button")
+
+
 def test_hello_example_greets_the_name_typed_in(run, open_page):
     hello = run(path=HELLO)
     page = open_page(hello.url)
-    page.page.fill("#name", "Ada")
-    page.page.click("#hello")
-    shows(page, "#greeting", ["Hello, Ada!"])
+    hello_say(page, "Ada")
+    shows(page, "b:visible", ["Hello, Ada!"])  # :visible leaves out the hidden template
+
+
+def test_hello_example_shows_only_the_newest_greeting(run, open_page):
+    hello = run(path=HELLO)
+    page = open_page(hello.url)
+    hello_say(page, "Ada")
+    shows(page, "b:visible", ["Hello, Ada!"])
+    hello_say(page, "Bob")
+    shows(page, "b:visible", ["Hello, Bob!"])
+
+
+def test_hello_example_page_is_written_without_javascript_like_the_tutorial():
+    with open(os.path.join(EXAMPLES, "hello", "index.html"), encoding="utf-8") as f:
+        page = f.read()
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/wszero.js">']
+    assert '<form data-op="hello">' in page and 'data-on="greeting"' in page
 
 
 # -- the stub: wszero.js ------------------------------------------------------------------
