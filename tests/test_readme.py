@@ -85,3 +85,12 @@ def test_a_whole_program_in_the_readme_runs_as_written_and_answers_its_first_op(
     assert [msg for msg in got if not msg["op"].startswith("wszero:")], f"nothing answered the '{op}' message"
     assert program.stop() == 0
     assert "Traceback" not in program.stderr and "Oops!" not in program.stderr, program.stderr
+
+
+def test_the_chat_page_in_the_readme_is_the_chat_examples_page():
+    with open(README_PATH, encoding="utf-8") as f:
+        readme = f.read()
+    start = readme.index("This is the whole chat example (`examples/chat/index.html`):")
+    shown = re.compile(r"```html\n(.*?)```", re.S).search(readme, start).group(1)
+    with open(os.path.join(ROOT, "examples", "chat", "index.html"), encoding="utf-8") as f:
+        assert shown.strip() == f.read().strip()
