@@ -268,10 +268,23 @@ def test_react_example_answers_each_guess_until_the_number_is_found(run, open_pa
         elif text.endswith("lower"):
             high = number - 1
         else:
-            assert text == f"{number} is right! You took {tries} tries."
+            assert text == f"{number} is right! You took {tries} {'try' if tries == 1 else 'tries'}."
             break
     else:
         raise AssertionError("seven guesses should have found the number")
+    assert page.console_text("pageerror") == []
+
+
+def test_react_example_sends_nothing_when_the_box_is_empty(run, open_page):
+    app = run(path=REACT)
+    page = open_page(app.url)
+    page.page.press("#number", "Enter")  # nothing typed yet
+    page.page.fill("#number", "50")
+    page.page.press("#number", "Enter")
+    # Answers come in the order the guesses went, so an empty guess sent
+    # first would have shown its hint first.
+    shows(page, "#hints li", [re.compile(r"^50(: go (higher|lower)| is right! You took 1 try\.)$")])
+    assert page.page.input_value("#number") == ""
     assert page.console_text("pageerror") == []
 
 
