@@ -323,7 +323,20 @@ def test_drawing_example_two_pages_list_both_players_and_follow_a_rename(run, op
     ada.page.click("#name-form button")
     for page in (ada, bob):
         shows(page, "#players li", ["Ada", "Player 2"])
-        shows(page, "#state", ["open"])
+
+
+def test_drawing_example_tells_players_in_words_that_everyone_sees_their_drawing(run, open_page):
+    app = run(path=DRAWING)
+    page = open_page(app.url)
+    shows(page, "#state", ["Everyone here sees what you draw."])
+
+
+def test_drawing_example_says_when_it_cannot_reach_the_board_never_the_word_closed(run, open_page):
+    app = run(path=DRAWING)
+    page = open_page(app.url)
+    shows(page, "#state", ["Everyone here sees what you draw."])
+    kill(app)
+    shows(page, "#state", ["Can't reach the board. Trying again…"])
 
 
 def test_drawing_example_a_line_drawn_on_one_page_shows_on_both_in_the_drawers_colour(run, open_page):
