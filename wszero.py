@@ -254,9 +254,16 @@ class say:
             ". The program has no @on handlers yet.")
         return f"No handler for '{_short(op)}'{hint}"
 
-    def missing(op, handler, names):
+    def missing(op, handler, names, sent):
         word = "a value" if len(names) == 1 else "values"
-        return (f"The '{op}' message needs {word} for {_names(names)}. "
+        if not sent:
+            got = "the page sent no values"
+        elif len(sent) <= 5:
+            got = f"the page sent {_names([_short(name, 30) for name in sent])}"
+        else:  # a page can send thousands: name a few
+            first = ", ".join(f"'{_short(name, 30)}'" for name in sent[:4])
+            got = f"the page sent {first} and {len(sent) - 4} more"
+        return (f"The '{op}' message needs {word} for {_names(names)}, but {got}. "
                 f"The handler is {handler.title}.")
 
     def unexpected(op, handler, names):
@@ -269,12 +276,29 @@ class say:
         return text
 
     # -- while running -----------------------------------------------------------
-    def handler_failed_terminal(op):
-        return f"Oops! The '{op}' handler hit a problem:"
+    def handler_failed_terminal(op, report, exc):
+        """The heading, the short traceback, and a tip when there is one."""
+        lines = [f"Oops! The '{op}' handler hit a problem:", report.rstrip("\n"), say.hint_for(exc)]
+        return "\n".join(line for line in lines if line)
 
     def handler_failed_browser(op, exc, where):
         at = f" ({where})" if where else ""
-        return f"The '{op}' handler hit a problem: {type(exc).__name__}: {exc}{at}"
+        hint = say.hint_for(exc)
+        return f"The '{op}' handler hit a problem: {type(exc).__name__}: {exc}{at}" + (f". {hint}" if hint else "")
+
+    # The TypeErrors of comparing or adding text and a number ('7' < 5, 'Hi ' + 3, 3 + '7').
+    _TEXT_AND_NUMBER = re.compile(
+        r"between instances of '(str' and '(int|float)|(int|float)' and 'str)'"
+        r"|unsupported operand type\(s\) for .*: '(str' and '(int|float)|(int|float)' and 'str)'"
+        r"|can only concatenate str \(not \"(int|float)\"\) to str")
+
+    def hint_for(exc):
+        """A tip for a mistake children often make, or "" when there is none."""
+        if type(exc) is TypeError and say._TEXT_AND_NUMBER.search(str(exc)):
+            return ("Tip: a value typed in a box arrives as text, like '7' instead of 7. "
+                    "Boxes written <input type=\"number\"> send numbers; "
+                    "in Python, int(...) turns text into a number.")
+        return ""
 
     def cannot_send(what, key, value):
         if isinstance(value, float):  # nan or inf: JSON has no way to write them
@@ -502,7 +526,8 @@ class Handler:
         """The mistake in a message's values, in words, or None if it fits."""
         keys = params.keys()
         if not keys >= self.required:
-            return say.missing(self.op, self, [n for n in self.fillable if n in self.required and n not in keys])
+            return say.missing(self.op, self, [n for n in self.fillable if n in self.required and n not in keys],
+                               list(keys))
         if not self.any_key and not keys <= self.accepted:
             return say.unexpected(self.op, self, [k for k in params if k not in self.accepted])
         return None
@@ -1180,7 +1205,7 @@ class Game:
         """Holding the baton: show a handler's mistake in the terminal, and on its page."""
         op = job.handler.op
         text, where = short_traceback(exc)
-        print_line(say.handler_failed_terminal(op) + "\n" + text.rstrip("\n"), error=True)
+        print_line(say.handler_failed_terminal(op, text, exc), error=True)
         if not job.leaving:
             self.server.post(job.client, error_message(say.handler_failed_browser(op, exc, where),
                                                        op, job.reply_id).encode())

@@ -433,8 +433,15 @@ def count_chars():
     return module
 
 
-def test_chat_example_is_at_most_600_typed_characters(capsys):
-    assert count_chars().main([CHAT]) <= 600
+def test_chat_example_is_at_most_640_typed_characters(capsys):
+    # 600 until the list got its scroll box (34 characters), which keeps the form on screen.
+    assert count_chars().main([CHAT]) <= 640
+
+
+def test_readme_states_the_chat_examples_count_of_typed_characters(capsys):
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    assert f"The chat above, Python and HTML together, is **{count_chars().main([CHAT])} characters**" in readme
 
 
 def test_chat_example_page_has_no_script_but_the_stub():

@@ -8,6 +8,7 @@ a line in the program's terminal, each with a generous deadline.
 """
 
 import os
+import re
 import textwrap
 
 import pytest
@@ -139,6 +140,26 @@ def test_chat_shows_html_in_a_message_as_plain_text_never_as_html(run, open_page
         assert page.page.evaluate("window.hacked") is None
 
 
+@CHATS
+def test_chat_keeps_the_text_box_and_the_newest_message_on_screen_after_60_messages(run, open_page, chat_path):
+    chat = run(path=chat_path)
+    ada, bob = open_page(chat.url), open_page(chat.url)
+    bob.page.evaluate("""() => {
+        for (let n = 1; n <= 60; n++) send_message({op: 'chat', name: 'Bob', text: 'message ' + n});
+    }""")
+    newest = ada.page.locator("ul li:visible:not(:has(i))")
+    expect(newest).to_have_count(60, timeout=MS)
+    expect(newest.last).to_have_text("Bob: message 60", timeout=MS)
+    expect(newest.last).to_be_in_viewport(timeout=MS)
+    expect(ada.page.locator("[name=text]")).to_be_in_viewport(timeout=MS)
+    # and the box still works
+    chat_name(ada, "Ada")
+    chat_say(ada, "still here")
+    expect(newest.last).to_have_text("Ada: still here", timeout=MS)
+    expect(newest.last).to_be_in_viewport(timeout=MS)
+    expect(ada.page.locator("[name=text]")).to_be_in_viewport(timeout=MS)
+
+
 def test_chat_page_screenshot_with_three_messages_is_a_png(run, open_page, tmp_path):
     chat, (ada, bob, cy), seen, everyone_sees = start_chat_with_three(run, open_page)
     for page, text in ((ada, "hi"), (bob, "hello Ada"), (cy, "who wants to play tag?")):
@@ -213,12 +234,32 @@ def test_group_broadcast_reaches_only_the_groups_members(run, open_page):
 # -- the hello example ------------------------------------------------------------------
 
 
+def hello_say(page, name):
+    page.page.fill("[name=name]", name)
+    page.page.click("button")
+
+
 def test_hello_example_greets_the_name_typed_in(run, open_page):
     hello = run(path=HELLO)
     page = open_page(hello.url)
-    page.page.fill("#name", "Ada")
-    page.page.click("#hello")
-    shows(page, "#greeting", ["Hello, Ada!"])
+    hello_say(page, "Ada")
+    shows(page, "b:visible", ["Hello, Ada!"])  # :visible leaves out the hidden template
+
+
+def test_hello_example_shows_only_the_newest_greeting(run, open_page):
+    hello = run(path=HELLO)
+    page = open_page(hello.url)
+    hello_say(page, "Ada")
+    shows(page, "b:visible", ["Hello, Ada!"])
+    hello_say(page, "Bob")
+    shows(page, "b:visible", ["Hello, Bob!"])
+
+
+def test_hello_example_page_is_written_without_javascript_like_the_tutorial():
+    with open(os.path.join(EXAMPLES, "hello", "index.html"), encoding="utf-8") as f:
+        page = f.read()
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/wszero.js">']
+    assert '<form data-op="hello">' in page and 'data-on="greeting"' in page
 
 
 # -- the stub: wszero.js ------------------------------------------------------------------

@@ -268,10 +268,23 @@ def test_react_example_answers_each_guess_until_the_number_is_found(run, open_pa
         elif text.endswith("lower"):
             high = number - 1
         else:
-            assert text == f"{number} is right! You took {tries} tries."
+            assert text == f"{number} is right! You took {tries} {'try' if tries == 1 else 'tries'}."
             break
     else:
         raise AssertionError("seven guesses should have found the number")
+    assert page.console_text("pageerror") == []
+
+
+def test_react_example_sends_nothing_when_the_box_is_empty(run, open_page):
+    app = run(path=REACT)
+    page = open_page(app.url)
+    page.page.press("#number", "Enter")  # nothing typed yet
+    page.page.fill("#number", "50")
+    page.page.press("#number", "Enter")
+    # Answers come in the order the guesses went, so an empty guess sent
+    # first would have shown its hint first.
+    shows(page, "#hints li", [re.compile(r"^50(: go (higher|lower)| is right! You took 1 try\.)$")])
+    assert page.page.input_value("#number") == ""
     assert page.console_text("pageerror") == []
 
 
@@ -310,7 +323,20 @@ def test_drawing_example_two_pages_list_both_players_and_follow_a_rename(run, op
     ada.page.click("#name-form button")
     for page in (ada, bob):
         shows(page, "#players li", ["Ada", "Player 2"])
-        shows(page, "#state", ["open"])
+
+
+def test_drawing_example_tells_players_in_words_that_everyone_sees_their_drawing(run, open_page):
+    app = run(path=DRAWING)
+    page = open_page(app.url)
+    shows(page, "#state", ["Everyone here sees what you draw."])
+
+
+def test_drawing_example_says_when_it_cannot_reach_the_board_never_the_word_closed(run, open_page):
+    app = run(path=DRAWING)
+    page = open_page(app.url)
+    shows(page, "#state", ["Everyone here sees what you draw."])
+    kill(app)
+    shows(page, "#state", ["Can't reach the board. Trying again…"])
 
 
 def test_drawing_example_a_line_drawn_on_one_page_shows_on_both_in_the_drawers_colour(run, open_page):
@@ -725,7 +751,7 @@ def test_request_for_an_unknown_op_rejects_with_the_servers_explanation(run, ope
 def test_request_missing_a_value_rejects_with_the_servers_explanation(run, open_page):
     app, page = start_requests(run, open_page)
     assert ask(page, "add", {"a": 1}, timeout=PATIENT) == [
-        "rejected", "The 'add' message needs a value for 'b'. The handler is add(client, a, b)."]
+        "rejected", "The 'add' message needs a value for 'b', but the page sent 'a'. The handler is add(client, a, b)."]
 
 
 def test_request_with_no_answer_in_time_rejects_with_the_timeout_message(run, open_page):

@@ -394,12 +394,33 @@ def test_page_cannot_send_wszeros_own_ops(handlers):
 
 def test_missing_value_is_named_with_the_handlers_signature(handlers):
     assert mistake('{"op": "chat"}', handlers) == (
-        "The 'chat' message needs a value for 'text'. The handler is chat(client, text, color='blue').")
+        "The 'chat' message needs a value for 'text', but the page sent no values. "
+        "The handler is chat(client, text, color='blue').")
+
+
+def test_missing_value_names_what_the_page_sent_instead(handlers):
+    assert mistake('{"op": "announce", "message": "hi"}', handlers) == (
+        "The 'announce' message needs a value for 'text', but the page sent 'message'. "
+        "The handler is announce(client, text).")
+
+
+def test_missing_value_names_everything_the_page_sent_in_its_order(handlers):
+    assert mistake('{"op": "move", "y": 1, "z": 2, "x_pos": 3}', handlers) == (
+        "The 'move' message needs a value for 'x', but the page sent 'y', 'z' and 'x_pos'. "
+        "The handler is move(client, x, y).")
+
+
+def test_missing_value_names_only_a_few_of_many_values_sent(handlers):
+    sent = ", ".join(f'"v{n}": {n}' for n in range(1000))
+    assert mistake('{"op": "announce", ' + sent + '}', handlers) == (
+        "The 'announce' message needs a value for 'text', but the page sent 'v0', 'v1', 'v2', 'v3' and 996 more. "
+        "The handler is announce(client, text).")
 
 
 def test_several_missing_values_are_named_in_the_handlers_order(handlers):
     assert mistake('{"op": "move"}', handlers) == (
-        "The 'move' message needs values for 'x' and 'y'. The handler is move(client, x, y).")
+        "The 'move' message needs values for 'x' and 'y', but the page sent no values. "
+        "The handler is move(client, x, y).")
 
 
 def test_unexpected_value_is_named_with_the_values_the_handler_takes(handlers):
@@ -739,3 +760,69 @@ def test_short_traceback_keeps_pythons_did_you_mean_hint(tmp_path):
     text, where = wszero.short_traceback(failure(names["point"]))
     assert text.endswith("NameError: name 'scroe' is not defined. Did you mean: 'score'?\n")
     assert where == "chat.py, line 4"
+
+
+# =============================================================================
+# Tips for mistakes children often make
+# =============================================================================
+
+TEXT_IS_NOT_A_NUMBER = (
+    "Tip: a value typed in a box arrives as text, like '7' instead of 7. "
+    "Boxes written <input type=\"number\"> send numbers; in Python, int(...) turns text into a number.")
+
+
+@pytest.mark.parametrize("source", [
+    "'7' < 5", "5 < '7'", "'7' >= 2.5", "'Hi ' + 3", "3 + '7'", "10 - '7'", "2.5 * 2 + '1'",
+])
+def test_comparing_or_adding_text_and_a_number_gets_the_number_box_tip(source):
+    with pytest.raises(TypeError) as problem:
+        eval(source)
+    assert wszero.say.hint_for(problem.value) == TEXT_IS_NOT_A_NUMBER
+
+
+@pytest.mark.parametrize("source", ["'7' < None", "[1] + 'a'", "len(5)", "1 / 0", "{}['a']"])
+def test_other_errors_get_no_tip(source):
+    with pytest.raises(Exception) as problem:
+        eval(source)
+    assert wszero.say.hint_for(problem.value) == ""
+
+
+def test_handler_failure_in_the_terminal_ends_with_the_tip(tmp_path):
+    names = program(tmp_path, """\
+        def guess(client, number):
+            return number < 50
+        """)
+    exc = failure(names["guess"], number="7")
+    text, where = wszero.short_traceback(exc)
+    assert wszero.say.handler_failed_terminal("guess", text, exc) == (
+        "Oops! The 'guess' handler hit a problem:\n"
+        "Traceback (most recent call last):\n"
+        f'  File "{tmp_path / "chat.py"}", line 2, in guess\n'
+        "    return number < 50\n"
+        "           ^^^^^^^^^^^\n"
+        "TypeError: '<' not supported between instances of 'str' and 'int'\n"
+        + TEXT_IS_NOT_A_NUMBER)
+
+
+def test_handler_failure_for_the_page_ends_with_the_tip(tmp_path):
+    names = program(tmp_path, """\
+        def guess(client, number):
+            return number < 50
+        """)
+    exc = failure(names["guess"], number="7")
+    assert wszero.say.handler_failed_browser("guess", exc, "chat.py, line 2") == (
+        "The 'guess' handler hit a problem: TypeError: '<' not supported between instances of 'str' and 'int' "
+        "(chat.py, line 2). " + TEXT_IS_NOT_A_NUMBER)
+
+
+def test_handler_failure_without_a_tip_is_the_traceback_alone(tmp_path):
+    names = program(tmp_path, """\
+        def half(client, n):
+            return 1 / n
+        """)
+    exc = failure(names["half"], n=0)
+    text, where = wszero.short_traceback(exc)
+    assert wszero.say.handler_failed_terminal("half", text, exc) == (
+        "Oops! The 'half' handler hit a problem:\n" + text.rstrip("\n"))
+    assert wszero.say.handler_failed_browser("half", exc, where) == (
+        "The 'half' handler hit a problem: ZeroDivisionError: division by zero (chat.py, line 2)")

@@ -334,7 +334,8 @@ MISTAKE_CASES = [
         None, id="page sends a wszero op"),
     pytest.param(
         '{"op": "chat"}',
-        "The 'chat' message needs a value for 'text'. The handler is chat(client, text, colour='black').",
+        "The 'chat' message needs a value for 'text', but the page sent no values. "
+        "The handler is chat(client, text, colour='black').",
         "chat", id="missing parameter"),
     pytest.param(
         '{"op": "chat", "text": "hi", "size": 3}',
@@ -343,7 +344,8 @@ MISTAKE_CASES = [
         "chat", id="unexpected parameter"),
     pytest.param(
         '{"op": "move"}',
-        "The 'move' message needs values for 'x' and 'y'. The handler is move(client, x, y).",
+        "The 'move' message needs values for 'x' and 'y', but the page sent no values. "
+        "The handler is move(client, x, y).",
         "move", id="two missing parameters"),
     pytest.param(
         '{"op": "ping", "x": 1, "y": 2}',
@@ -412,6 +414,40 @@ def test_an_exception_in_a_handler_shows_a_traceback_ending_at_the_programs_own_
         ("app.py", line_of(MISTAKES, "return a / b"), "divide"),
     ]
     assert "wszero.py" not in report
+
+
+TEXT_AS_A_NUMBER = """\
+from wszero import *
+
+@on('guess')
+def guess(client, number):
+    if number < 50:
+        client.send('hint', text='higher')
+
+run_server()
+"""
+NUMBER_BOX_TIP = ("Tip: a value typed in a box arrives as text, like '7' instead of 7. "
+                  "Boxes written <input type=\"number\"> send numbers; in Python, int(...) turns text into a number.")
+
+
+def test_comparing_text_with_a_number_in_a_handler_gets_the_number_box_tip_on_the_page(run):
+    program = run(TEXT_AS_A_NUMBER)
+    line = line_of(TEXT_AS_A_NUMBER, "if number < 50")
+    with program.client() as ada:
+        ada.send("guess", number="7")
+        expect(ada, {"op": "wszero:error", "about": "guess",
+                     "error": "The 'guess' handler hit a problem: TypeError: '<' not supported between "
+                              f"instances of 'str' and 'int' (app.py, line {line}). " + NUMBER_BOX_TIP})
+
+
+def test_comparing_text_with_a_number_in_a_handler_gets_the_tip_under_the_terminals_traceback(run):
+    program = run(TEXT_AS_A_NUMBER)
+    with program.client() as ada:
+        ada.send("guess", number="7")
+        ada.error()
+        program.wait_for_stderr(NUMBER_BOX_TIP)
+    assert ("TypeError: '<' not supported between instances of 'str' and 'int'\n" + NUMBER_BOX_TIP + "\n"
+            in program.stderr)
 
 
 def test_after_an_exception_in_a_handler_every_connection_keeps_working(run):
@@ -585,7 +621,8 @@ def test_an_exception_in_a_handler_answers_with_an_error_carrying_the_id(run):
 
 
 @pytest.mark.parametrize("op, params, error", [
-    pytest.param("add", {"a": 1}, "The 'add' message needs a value for 'b'. The handler is add(client, a, b).",
+    pytest.param("add", {"a": 1}, "The 'add' message needs a value for 'b', but the page sent 'a'. "
+                                   "The handler is add(client, a, b).",
                  id="missing parameter"),
     pytest.param("ad", {"a": 1, "b": 2}, "No handler for 'ad' — did you mean 'add'?", id="unknown op"),
 ])

@@ -2,6 +2,7 @@
 
 import os
 import re
+import sys
 
 from conftest import DEADLINE, ROOT, wait_for
 
@@ -68,4 +69,42 @@ def test_the_tutorial_works_as_written(run, open_page, tmp_path):
     playground.click("button")
     program.wait_for_stderr("No handler for 'helo' — did you mean 'hello'?")
 
+    assert program.stop() == 0
+
+
+def start_up_lines(text):
+    """The start-up screen's lines of words, with every address's numbers replaced by N.
+
+    Lines of a QR code are left out: they are drawings, not words.
+    """
+    text = re.sub(r"http://localhost:\d+", "http://localhost:N", text)
+    text = re.sub(r"http://\d+\.\d+\.\d+\.\d+:\d+", "http://N.N.N.N:N", text)
+    return [line for line in text.splitlines() if line.strip() and not set(line) <= set(" █▀▄")]
+
+
+def shows_the_start_up_screen_of_step_2(program):
+    """The program printed step 2's screen, word for word, apart from the addresses' numbers."""
+    expected = start_up_lines(code_after("**2. Run it.**", ""))
+    printed = start_up_lines(program.stdout)
+    printed = printed[printed.index("wszero is running game.py."):]
+    assert printed[:len(expected)] == expected
+
+
+def test_step_2_in_a_terminal_in_the_folder_that_holds_mygame_shows_the_start_up_screen(run, tmp_path):
+    folder = tmp_path / "mygame"
+    folder.mkdir()
+    (folder / "game.py").write_text(code_after("**1. Write the program.**", "python"))
+    program = run(path="mygame", cwd=str(tmp_path))
+    shows_the_start_up_screen_of_step_2(program)
+    assert program.stop() == 0
+
+
+def test_step_2_with_the_run_button_of_thonny_or_idle_shows_the_start_up_screen(run, tmp_path):
+    # An editor's Run button runs `python game.py` in the program's folder,
+    # with the output in a pane that isn't a terminal (stdin is closed here).
+    folder = tmp_path / "mygame"
+    folder.mkdir()
+    (folder / "game.py").write_text(code_after("**1. Write the program.**", "python"))
+    program = run(path=str(folder / "game.py"), command=[sys.executable, "game.py"], args=["--port", "0"])
+    shows_the_start_up_screen_of_step_2(program)
     assert program.stop() == 0
