@@ -140,8 +140,8 @@
     if (!panel || !panel.isConnected) {
       panel = document.createElement("div");
       panel.setAttribute("role", "alert");
-      panel.style.cssText = "position:fixed;left:8px;bottom:8px;z-index:2147483647;max-width:40em;" +
-        "max-height:40vh;overflow:auto;padding:4px 10px;border:2px solid #c00;border-radius:6px;" +
+      panel.style.cssText = "position:fixed;left:8px;bottom:8px;z-index:2147483647;box-sizing:border-box;" +
+        "max-width:40em;max-height:40vh;overflow:auto;padding:4px 10px;border:2px solid #c00;border-radius:6px;" +
         "background:#fff;color:#000;font:14px/1.4 sans-serif;box-shadow:0 2px 8px rgba(0,0,0,.3)";
       document.body.appendChild(panel);
     }
