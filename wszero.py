@@ -1553,7 +1553,7 @@ def serve_file(folder, url_path, playground=None):
         answer = _file_on_disk(folder, url_path, parts)
     if answer is not _NO_FILE:
         status, reason, ctype, body = answer
-        if (status == 200 and ctype.startswith("text/html") and re.search(rb"\sdata-o[pn]\b", body)
+        if (status == 200 and ctype.startswith("text/html") and re.search(rb"\sdata-o[pn]\s*=", body)
                 and not re.search(rb"wszero\.m?js", body)):
             # A page that uses data-op or data-on needs wszero.js: add it, so forgetting it is no mistake.
             head_end = re.search(rb"</head\s*>", body, re.I)
