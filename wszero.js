@@ -28,6 +28,8 @@
  * program. It keeps the last 3, counts a repeated line ("(x3)"), and has a
  * close button. The console gets every line. Off with errors: false, or when the
  * server's wszero:hello says show_errors: false (run_server(show_errors=False)).
+ * A message that nothing shows (no HANDLERS entry, wszero.on or data-on) gets a
+ * hint in the console, with "did you mean" for a data-on name close to its op.
  *
  * Pages without JavaScript (also for elements added later):
  *   <form data-op="chat"><input name="text"></form> sends {op: "chat", text: "..."}

@@ -2041,6 +2041,8 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
  * program. It keeps the last 3, counts a repeated line ("(x3)"), and has a
  * close button. The console gets every line. Off with errors: false, or when the
  * server's wszero:hello says show_errors: false (run_server(show_errors=False)).
+ * A message that nothing shows (no HANDLERS entry, wszero.on or data-on) gets a
+ * hint in the console, with "did you mean" for a data-on name close to its op.
  *
  * Pages without JavaScript (also for elements added later):
  *   <form data-op="chat"><input name="text"></form> sends {op: "chat", text: "..."}
