@@ -13,13 +13,23 @@
  *                              server's explanation, or after 10 seconds with no answer
  *
  * Settings, made before this script loads: window.WSZERO = {url: "ws://host:8000/ws",
- * badge: false}. Without url it connects to the server it was loaded from.
+ * badge: false, errors: false}. Without url it connects to the server it was loaded from.
  *
  * It reconnects by itself when the connection drops (waiting longer after each
  * try), keeps what the page sends meanwhile and sends it afterwards, and shows
  * a small "reconnecting..." badge. After a short drop the server still knows
- * the page as the same client. It runs eval_js scripts, and shows the server's
- * errors in the console; errors in the page show in the server's terminal.
+ * the page as the same client. It runs eval_js scripts. Errors in the page show
+ * in the server's terminal too.
+ *
+ * The error panel, a small box in a corner (role="alert"), shows the sentences
+ * a child needs: the server's errors that no wszero.request is waiting for, errors
+ * in the page's own JavaScript ("Error in the page (index.html, line 3): ..."),
+ * data-on warnings, and a page opened as a file (file:), which can't reach the
+ * program. It keeps the last 3, counts a repeated line ("(x3)"), and has a
+ * close button. The console gets every line. Off with errors: false, or when the
+ * server's wszero:hello says show_errors: false (run_server(show_errors=False)).
+ * A message that nothing shows (no HANDLERS entry, wszero.on or data-on) gets a
+ * hint in the console, with "did you mean" for a data-on name close to its op.
  *
  * Pages without JavaScript (also for elements added later):
  *   <form data-op="chat"><input name="text"></form> sends {op: "chat", text: "..."}
@@ -38,6 +48,24 @@
  *     Children written in the page are hidden templates. data-show="replace": each
  *     copy replaces the last. A missing field shows empty and warns once. HANDLERS
  *     and wszero.on run as well.
+ *   <p data-on="score">Score: {points}</p>: an element with only text (no element
+ *     inside) is its own template. Each message replaces the text, so it shows the
+ *     latest one. It stays hidden until the first message, so "{points}" never shows.
+ *   <ol data-on="scores" data-each="players"><li>{name}: {points}</li></ol> makes a
+ *     copy for each item of the message's players list, in place of the last
+ *     message's copies. An object item fills {field}s from itself, then from the
+ *     message; a plain item (text or a number) fills {item}. No list: empty, and a
+ *     warning.
+ *   <body data-keys> tells the server which keys are held: {op: "wszero:keydown",
+ *     key: "left"} when one goes down and "wszero:keyup" when it comes up; Python
+ *     sees client.keys. Names: left right up down space enter, a-z, 0-9.
+ *     data-keys="left right space" listens for those only. Not counted: keys typed
+ *     in a box (input, textarea, select, contenteditable), keys with Ctrl, Alt or
+ *     Cmd, and the keyboard repeating a held key. When the page loses the focus, is
+ *     hidden or closes, every held key comes up. Arrows and space don't scroll.
+ *   <button data-op="jump" data-key="space"> is clicked by that key too (outside
+ *     text boxes, once per press). Any element can have it: a form's button submits
+ *     the form, and a form with data-key is submitted. data-key itself is not sent.
  */
 (function () {
   "use strict";
@@ -88,6 +116,56 @@
     delete replies[id];
     clearTimeout(waiter.timer);
     if (error) waiter.reject(new Error(error)); else waiter.resolve(result);
+  }
+
+  // The error panel (rules at the top): the same sentences as the terminal, where a child looks.
+  var panel = null;
+  var panelLines = [];  // [sentence, how many times in a row], the newest last
+  var showErrors = config.errors !== false;
+
+  function complain(text) {
+    console.error("wszero: " + text);
+    showError(text);
+  }
+
+  function showError(text) {
+    if (!showErrors) return;
+    var last = panelLines[panelLines.length - 1];
+    if (last && last[0] === text) last[1]++;
+    else panelLines.push([text, 1]);
+    if (panelLines.length > 3) panelLines.shift();
+    drawPanel();
+  }
+
+  function drawPanel() {
+    if (!document.body || !panelLines.length) return;  // drawn once the page has been read
+    if (!panel || !panel.isConnected) {
+      panel = document.createElement("div");
+      panel.setAttribute("role", "alert");
+      panel.style.cssText = "position:fixed;left:8px;bottom:8px;z-index:2147483647;box-sizing:border-box;" +
+        "max-width:40em;max-height:40vh;overflow:auto;padding:4px 10px;border:2px solid #c00;border-radius:6px;" +
+        "background:#fff;color:#000;font:14px/1.4 sans-serif;box-shadow:0 2px 8px rgba(0,0,0,.3)";
+      document.body.appendChild(panel);
+    }
+    panel.textContent = "";
+    var close = document.createElement("button");
+    close.textContent = "\u00d7";
+    close.setAttribute("aria-label", "Close");
+    close.style.cssText = "float:right;margin-left:8px;border:0;background:none;font:20px/1 sans-serif;cursor:pointer";
+    close.onclick = hidePanel;
+    panel.appendChild(close);
+    panelLines.forEach(function (line) {
+      var sentence = document.createElement("p");
+      sentence.style.margin = "4px 0";
+      sentence.textContent = line[0] + (line[1] > 1 ? " (\u00d7" + line[1] + ")" : "");
+      panel.appendChild(sentence);
+    });
+  }
+
+  function hidePanel() {
+    panelLines = [];
+    if (panel) panel.remove();
+    panel = null;
   }
 
   var badge = null;
@@ -154,6 +232,10 @@
     var shown = showMessage(msg);  // data-on elements: see the end of this file
     if (op === "wszero:hello") {
       resume = msg.resume;
+      if (msg.show_errors === false) {  // a finished game: the console only
+        showErrors = false;
+        hidePanel();
+      }
       if (msg.version !== PROTOCOL) {
         console.error("wszero: this page's wszero.js speaks version " + PROTOCOL +
                       " but the server speaks version " + msg.version + ". Reload the page.");
@@ -164,7 +246,7 @@
       (0, eval)(msg.script);  // indirect eval: the script runs at the top level of the page
     } else if (op === "wszero:error") {
       if (msg.id !== undefined && replies[msg.id]) answer(msg.id, msg.error);
-      else console.error("wszero: " + msg.error);
+      else complain(msg.error);
     } else if (op === "wszero:reload") {
       location.reload();
     } else if (typeof handlers()[op] === "function") {
@@ -172,9 +254,38 @@
       handlers()[op](msg);
     } else if (!tell(op, msg) && !shown && !warned[op]) {
       warned[op] = true;
-      console.warn("wszero: the server sent \"" + op + "\", but HANDLERS has no function for it. " +
-                   "Add one: HANDLERS[\"" + op + "\"] = function (msg) { ... }");
+      console.warn(nobodyShows(op));
     }
+  }
+
+  // The hint for a message nothing shows: how to show it, and which data-on looks like a typo of it.
+  function nobodyShows(op) {
+    var names = [];
+    each(document.querySelectorAll("[data-on]"), function (place) {
+      names = names.concat(place.getAttribute("data-on").trim().split(/\s+/));
+    });
+    var near = names.filter(function (name) { return looksLike(name, op); })[0];
+    return "wszero: the server sent \"" + op + "\", but HANDLERS has no function for it, and no data-on shows it. " +
+      (near ? "The page has data-on=\"" + near + "\": did you mean data-on=\"" + op + "\"?" :
+       "Show it with <p data-on=\"" + op + "\">...</p>, or add HANDLERS[\"" + op + "\"] = function (msg) { ... }");
+  }
+
+  // True when a and b differ by a letter or two, like "score" and "scores" (edit distance).
+  function looksLike(a, b) {
+    a = a.toLowerCase();
+    b = b.toLowerCase();
+    var row = [], i, j, diagonal, above;
+    for (j = 0; j <= b.length; j++) row[j] = j;
+    for (i = 1; i <= a.length; i++) {
+      diagonal = row[0];
+      row[0] = i;
+      for (j = 1; j <= b.length; j++) {
+        above = row[j];
+        row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+        diagonal = above;
+      }
+    }
+    return row[b.length] <= (Math.min(a.length, b.length) > 4 ? 2 : 1);
   }
 
   function connect() {
@@ -209,14 +320,19 @@
     return (!path || /\/$/.test(path) ? path + "index.html" : path) + (line ? ", line " + line : "");
   }
 
+  // The browser's console shows these already; the terminal and the panel say them as the server words them.
+  function pageError(message, at) {
+    send_message({op: "wszero:page-error", message: message, where: at});
+    showError("Error in the page" + (at ? " (" + at + "): " : ": ") + message);
+  }
+
   window.addEventListener("error", function (event) {
-    send_message({op: "wszero:page-error", message: String(event.message), where: where(event.filename, event.lineno)});
+    pageError(String(event.message), where(event.filename, event.lineno));
   });
   window.addEventListener("unhandledrejection", function (event) {
     var reason = event.reason || {};
     var at = /(https?:\/\/[^\s)]+):(\d+):\d+/.exec(reason.stack || "") || [];
-    send_message({op: "wszero:page-error", message: "a Promise failed: " + (reason.message || reason),
-                  where: where(at[1], at[2])});
+    pageError("a Promise failed: " + (reason.message || reason), where(at[1], at[2]));
   });
 
   // ---- Pages without JavaScript: data-op and data-on (rules at the top) ----
@@ -228,12 +344,16 @@
   var warnedOnce = {};
   var each = function (list, fn) { Array.prototype.forEach.call(list, fn); };
   var hide = document.createElement("style");
-  hide.textContent = "[data-on]>:not([" + COPY + "]){display:none!important}";
+  // Templates are hidden; so is a text template until its first message (two rules: not every browser has :has).
+  hide.textContent = "[data-on]>:not([" + COPY + "]){display:none!important}\n" +
+                     "[data-on]:not([" + COPY + "]):not(:has(*)){visibility:hidden!important}";
   (document.head || document.documentElement).appendChild(hide);
 
   function warnOnce(key, text) {
-    if (!warnedOnce[key]) console.warn("wszero: " + text);
+    if (warnedOnce[key]) return;
     warnedOnce[key] = true;
+    console.warn("wszero: " + text);
+    showError(text);
   }
 
   // A value written in the page, like "3", "true" or "red", as 3, true or "red".
@@ -279,7 +399,7 @@
   function clickMessage(element) {
     var msg = {op: element.getAttribute("data-op")};
     each(element.attributes, function (attribute) {
-      if (/^data-(?!op$|wszero)/.test(attribute.name)) {
+      if (/^data-(?!op$|key$|wszero)/.test(attribute.name)) {
         msg[attribute.name.slice(5).replace(/-/g, "_")] = guess(attribute.value);
       }
     });
@@ -303,6 +423,58 @@
     send_message(clickMessage(element));
   });
 
+  // ---- Keys: data-keys and data-key (rules at the top) ----
+
+  var KEYS = {ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down", " ": "space", Enter: "enter"};
+  var held = {};  // the keys this page told the server are down
+
+  // "left", "space", "a", "7"... or undefined for a key wszero has no name for.
+  function keyName(event) {
+    if (KEYS[event.key]) return KEYS[event.key];
+    if (/^[a-z0-9]$/i.test(event.key)) return event.key.toLowerCase();
+    var code = /^(Key|Digit)(.)$/.exec(event.code || "");  // Shift or another layout changed the letter
+    return code ? code[2].toLowerCase() : undefined;
+  }
+
+  function listensFor(name) {
+    return Array.prototype.some.call(document.querySelectorAll("[data-keys]"), function (element) {
+      var names = element.getAttribute("data-keys").trim();
+      return !names || names.split(/\s+/).indexOf(name) >= 0;
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var name = keyName(event), target = event.target;
+    if (!name || event.ctrlKey || event.altKey || event.metaKey) return;  // browser shortcuts stay shortcuts
+    if (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;  // typing
+    var buttons = document.querySelectorAll('[data-key~="' + name + '"]');
+    var listening = listensFor(name);
+    if (buttons.length || (listening && /^(left|right|up|down|space)$/.test(name))) event.preventDefault();
+    if (event.repeat) return;  // the keyboard repeating a held key: nothing new
+    each(buttons, function (element) {
+      if (element.tagName === "FORM") element.requestSubmit(); else element.click();
+    });
+    if (listening && !held[name]) {
+      held[name] = true;
+      send_message({op: "wszero:keydown", key: name});
+    }
+  });
+
+  function letGo(name) {
+    delete held[name];
+    send_message({op: "wszero:keyup", key: name});
+  }
+
+  document.addEventListener("keyup", function (event) {
+    var name = keyName(event);
+    if (held[name]) letGo(name);
+  });
+  // A key let go while the page can't see it would stay held for ever.
+  function letGoOfAll() { Object.keys(held).forEach(letGo); }
+  window.addEventListener("blur", letGoOfAll);
+  window.addEventListener("pagehide", letGoOfAll);
+  document.addEventListener("visibilitychange", function () { if (document.hidden) letGoOfAll(); });
+
   // Shows msg in each element whose data-on names its op. True if there is one.
   function showMessage(msg) {
     if (early) {
@@ -310,23 +482,60 @@
       return true;
     }
     var places = document.querySelectorAll('[data-on~="' + CSS.escape(String(msg.op)) + '"]');
-    each(places, function (place) {
-      var templates = Array.prototype.filter.call(place.children, function (child) {
-        return !child.hasAttribute(COPY);
-      });
-      var template = templates[place.getAttribute("data-on").trim().split(/\s+/).indexOf(msg.op)] || templates[0];
-      if (!template) {
-        return warnOnce(msg.op, "data-on=\"" + msg.op + "\" needs an element inside to copy, like <li>{text}</li>.");
-      }
-      var copy = template.cloneNode(true);
-      var replace = place.getAttribute("data-show") === "replace";
-      copy.setAttribute(COPY, "");
-      fill(copy, msg);
-      if (replace) each(place.querySelectorAll(":scope>[" + COPY + "]"), function (old) { old.remove(); });
-      place.appendChild(copy);
-      if (!replace) scrollToCopy(place, copy);
-    });
+    each(places, function (place) { showIn(place, msg); });
     return places.length > 0;
+  }
+
+  function showIn(place, msg) {
+    var list = place.getAttribute("data-each");
+    if (!list && (place.wszeroText !== undefined || (!place.children.length && place.textContent.trim()))) {
+      if (place.wszeroText === undefined) place.wszeroText = place.textContent;  // its own text is the template
+      place.textContent = fillText(place.wszeroText, msg, missingIn(msg));
+      return place.setAttribute(COPY, "");
+    }
+    var templates = Array.prototype.filter.call(place.children, function (child) {
+      return !child.hasAttribute(COPY);
+    });
+    var template = templates[place.getAttribute("data-on").trim().split(/\s+/).indexOf(msg.op)] || templates[0];
+    if (!template) {
+      return warnOnce(msg.op, "data-on=\"" + msg.op + "\" needs an element inside to copy, like <li>{text}</li>.");
+    }
+    var replace = list || place.getAttribute("data-show") === "replace";
+    if (replace) each(place.querySelectorAll(":scope>[" + COPY + "]"), function (old) { old.remove(); });
+    if (!list) return addCopy(place, template, msg, missingIn(msg), !replace);
+    var items = msg[list];
+    if (!Array.isArray(items)) {
+      items = [];
+      warnOnce(msg.op + " " + list, "a \"" + msg.op + "\" message came without a list called " + list +
+               ", so data-each=\"" + list + "\" shows nothing. Add " + list + "=[...] where Python sends \"" +
+               msg.op + "\".");
+    }
+    items.forEach(function (item) {
+      var values = Object.create(null);  // the message's fields, then the item's own
+      for (var key in msg) values[key] = msg[key];
+      if (item && typeof item === "object" && !Array.isArray(item)) for (key in item) values[key] = item[key];
+      else values.item = item;
+      addCopy(place, template, values, function (field) {
+        return "an item in the " + list + " list of a \"" + msg.op + "\" message has no " + field + ", so {" +
+               field + "} shows as empty. Use {item} to show an item that is just text or a number.";
+      }, false);
+    });
+  }
+
+  function addCopy(place, template, values, missing, scroll) {
+    var copy = template.cloneNode(true);
+    copy.setAttribute(COPY, "");
+    fill(copy, values, missing);
+    place.appendChild(copy);
+    if (scroll) scrollToCopy(place, copy);
+  }
+
+  // The warning for a field a message doesn't have.
+  function missingIn(msg) {
+    return function (field) {
+      return "a \"" + msg.op + "\" message came without " + field + ", so {" + field + "} shows as empty. " +
+             "Add " + field + "=... where Python sends \"" + msg.op + "\".";
+    };
   }
 
   if (early) {
@@ -334,28 +543,30 @@
       var waited = early;
       early = null;
       waited.forEach(showMessage);
+      drawPanel();
     });
   }
 
   // A message never becomes code: on... attributes and srcdoc aren't filled,
   // and a link that would run JavaScript is left empty.
-  function fill(node, msg) {
-    if (node.nodeType === Node.TEXT_NODE) node.nodeValue = fillText(node.nodeValue, msg);
+  function fill(node, values, missing) {
+    if (node.nodeType === Node.TEXT_NODE) node.nodeValue = fillText(node.nodeValue, values, missing);
     if (node.nodeType !== Node.ELEMENT_NODE) return;
     each(node.attributes, function (attribute) {
       if (/^on|^srcdoc$/i.test(attribute.name) || attribute.value.indexOf("{") < 0) return;
-      var value = fillText(attribute.value, msg);
+      var value = fillText(attribute.value, values, missing);
       attribute.value = /^javascript:/i.test(value.replace(/[\0- ]/g, "")) ? "" : value;
     });
-    each(node.childNodes, function (child) { fill(child, msg); });
+    each(node.childNodes, function (child) { fill(child, values, missing); });
   }
 
-  function fillText(text, msg) {
+  // missing(field) words the warning for a field that values lacks; it is given once per sentence.
+  function fillText(text, values, missing) {
     return text.replace(/\{(\w+)\}/g, function (placeholder, field) {
-      var value = msg[field];
-      if (!Object.prototype.hasOwnProperty.call(msg, field)) {
-        warnOnce(msg.op + " " + field, "a \"" + msg.op + "\" message came without " + field + ", so {" +
-                 field + "} shows as empty. Add " + field + "=... where Python sends \"" + msg.op + "\".");
+      var value = values[field];
+      if (!Object.prototype.hasOwnProperty.call(values, field)) {
+        var sentence = missing(field);
+        warnOnce(sentence, sentence);
         return "";
       }
       return value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
@@ -374,5 +585,10 @@
   handlers();
   window.send_message = send_message;
   window.wszero = wszero;
-  connect();
+  if (home.protocol === "file:" && !config.url) {  // double-clicked: there is no server to reach
+    complain("This page was opened as a file, so it can't talk to your program. " +
+             "Run your program, then open the address it shows, like http://localhost:8000");
+  } else {
+    connect();
+  }
 })();

@@ -1001,10 +1001,11 @@ def test_wszero_js_uses_no_browser_api_that_needs_a_secure_context():
     assert [name for name in SECURE_CONTEXT_ONLY if name in stub] == []
 
 
-def test_wszero_js_is_smaller_than_20_kb():
+def test_wszero_js_is_smaller_than_28_kb():
+    # 20 KB until keys, lists, text templates and the error panel came; more than a quarter of it is comments.
     size = os.path.getsize(STUB)
     print(f"\nwszero.js is {size} bytes ({size / 1024:.1f} KB)")
-    assert size < 20 * 1024, f"wszero.js is {size} bytes ({size / 1024:.1f} KB)"
+    assert size < 28 * 1024, f"wszero.js is {size} bytes ({size / 1024:.1f} KB)"
 
 
 def test_wszero_js_has_no_import_or_require():
