@@ -58,6 +58,8 @@ code runs only there), and any thread (a program's own threads too).
                         Server: connections, outbox and flush        loop thread
     (room for held keys: a built-in op beside wszero:page-error, and client.keys)
   Live reload           LiveReload, Watcher                          loop thread
+  TestClient            a program with pretend pages and pretend
+                        time, for tests and grading                  the test's thread
   HTTP                  serve_file, safe_path, answer_http, the
                         playground                                   loop thread, pure where it can
     (room for an origin check: a pure function beside safe_path)
@@ -75,9 +77,11 @@ import collections
 import dataclasses
 import difflib
 import functools
+import heapq
 import html
 import inspect
 import json
+import math
 import mimetypes
 import os
 import re
@@ -96,6 +100,7 @@ __version__ = "0.1.0"
 PROTOCOL_VERSION = 1
 
 __all__ = ["on", "broadcast", "run_server", "Client", "clients", "members", "every", "after", "Timer"]
+# TestClient is left out on purpose: a program never needs it, only its tests do.
 
 # =============================================================================
 # Settings and limits
@@ -173,6 +178,13 @@ def _names(names):
     if len(names) < 2:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _as_json(value):
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _type_name(value):
@@ -258,6 +270,10 @@ class say:
             f". The ops it knows are: {', '.join(sorted(known))}." if known else
             ". The program has no @on handlers yet.")
         return f"No handler for '{_short(op)}'{hint}"
+
+    def wrong_type(op, name, value, wanted):
+        return (f"The '{op}' message's '{name}' must be {wanted}, "
+                f"but the page sent {_short(_as_json(value))}.")
 
     def bad_key(key):
         return (f"{_short(json.dumps(key))} isn't a key wszero knows. The keys are left, right, up, down, "
@@ -346,6 +362,9 @@ class say:
     def timer_stopped(name, seconds):
         return (f"wszero stopped running {name} every {seconds:g} second{'s' if seconds != 1 else ''}, "
                 f"because of the problem above. Fix it and save, or run the program again.")
+
+    def test_page_gone(client):
+        return f"{client.name}'s page has disconnected, so it can't send messages any more."
 
     def joined(client):
         return f"{client.name} joined."
@@ -503,7 +522,8 @@ class Handler:
     so checking a message later is two set comparisons.
     """
 
-    __slots__ = ("op", "func", "is_async", "required", "accepted", "any_key", "fillable", "title", "client_param")
+    __slots__ = ("op", "func", "is_async", "required", "accepted", "any_key", "fillable", "title", "client_param",
+                 "types")
 
     def __init__(self, op, func):
         self.op = op
@@ -530,16 +550,114 @@ class Handler:
         self.title = f"{func.__name__}{signature}"
         if op in SPECIAL_OPS and self.required:
             raise WszeroError(say.special_takes_client_only(op, func, signature))
+        # Parameters annotated int, float, bool, str, list or dict: checked, and converted where safe.
+        self.types = {p.name: TYPES[_annotation(p.annotation)] for p in named
+                      if _annotation(p.annotation) in TYPES} or None
 
     def check(self, params):
-        """The mistake in a message's values, in words, or None if it fits."""
+        """The mistake in a message's values, in words, or None if it fits.
+
+        Values of typed parameters are converted in ``params`` (like "3" to 3).
+        """
         keys = params.keys()
         if not keys >= self.required:
             return say.missing(self.op, self, [n for n in self.fillable if n in self.required and n not in keys],
                                list(keys))
         if not self.any_key and not keys <= self.accepted:
             return say.unexpected(self.op, self, [k for k in params if k not in self.accepted])
+        if self.types:
+            for name, (convert, wanted) in self.types.items():
+                if name in params:
+                    value = convert(params[name])
+                    if value is _UNFIT:
+                        return say.wrong_type(self.op, name, params[name], wanted)
+                    params[name] = value
         return None
+
+
+def _annotation(annotation):
+    """The type a parameter is annotated with, also when it is written as text ('int')."""
+    if isinstance(annotation, str):
+        return _TYPE_NAMES.get(annotation.strip())
+    try:
+        return annotation if annotation in TYPES else None
+    except TypeError:  # something unhashable: not one of ours
+        return None
+
+
+_UNFIT = object()  # a value that doesn't fit a type
+_WHOLE = re.compile(r"\s*[+-]?\d{1,100}\s*")
+_NUMBER = re.compile(r"\s*[+-]?(\d{1,100}(\.\d{0,100})?|\.\d{1,100})([eE][+-]?\d{1,3})?\s*")
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def to_int(value):
+    """A whole number: 3, "3", " -2 ", 4.0; never true/false, 2.5 or "abc"."""
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else _UNFIT  # nan and inf aren't whole
+    if kind is str:
+        if _WHOLE.fullmatch(value):
+            return int(value)
+        number = to_float(value)
+        return int(number) if number is not _UNFIT and number.is_integer() else _UNFIT
+    return _UNFIT
+
+
+def to_float(value):
+    """A number: 2.5, 3, "2.5"; never true/false, NaN or infinity."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else _UNFIT
+    if kind is int:
+        try:
+            return float(value)
+        except OverflowError:
+            return _UNFIT
+    if kind is str and _NUMBER.fullmatch(value):
+        number = float(value)
+        return number if math.isfinite(number) else _UNFIT
+    return _UNFIT
+
+
+def to_bool(value):
+    """true/false, "yes"/"no", "on"/"off", "1"/"0" in any case, and 1 and 0; never bool("false")."""
+    kind = type(value)
+    if kind is bool:
+        return value
+    if kind in (int, float) and value in (0, 1):
+        return value == 1
+    if kind is str:
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    return _UNFIT
+
+
+def to_str(value):
+    """Text, and numbers as their text (5 becomes "5"); never a list, an object, true/false or null."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int or kind is float:
+        return repr(value)
+    return _UNFIT
+
+
+#: The annotations wszero checks: the conversion, and what it wants, in words.
+TYPES = {
+    int: (to_int, "a whole number, like 3"),
+    float: (to_float, "a number, like 2.5"),
+    bool: (to_bool, "true or false"),
+    str: (to_str, "text"),
+    list: (lambda value: value if type(value) is list else _UNFIT, "a list, like [1, 2]"),
+    dict: (lambda value: value if type(value) is dict else _UNFIT, 'an object, like {"x": 1}'),
+}
+_TYPE_NAMES = {kind.__name__: kind for kind in TYPES}
 
 
 class Registry:
@@ -2012,6 +2130,189 @@ class Watcher:
 
 
 # =============================================================================
+# TestClient: a program with no network and no waiting
+# =============================================================================
+# For tests, and for teachers who grade thirty programs without opening
+# thirty browsers.  It stands in for both the server and the game thread, so
+# handlers run right away in the test's own thread, and time is pretend.
+
+
+class TestClient:
+    """Runs a program with pretend pages and pretend time.
+
+    ::
+
+        with TestClient("game.py") as game:   # the program, loaded fresh; run_server() opens no port
+            ada = game.connect()              # runs the connect handler
+            assert ada.send("point", n=2) == 2
+            game.advance(5)                   # five seconds pass at once: timers run
+
+    A handler's mistake is raised in the test as itself; a message the server
+    would refuse raises MessageError with the sentence the page would get.
+    time.sleep in a handler or a timer makes pretend time pass, at once.
+    """
+
+    __test__ = False  # for pytest: this is a tool, not a test
+
+    def __init__(self, path):
+        self.path = os.path.abspath(path)
+        self.now = 0.0          # pretend seconds since the program started
+        self.clients = {}       # as Server.clients: every client here, in the order they joined
+        self.groups = {}        # as Server.groups
+        self.pages = {}         # client -> its TestPage
+        self.numbers = 0
+        self.running_on = None  # as Game.running_on: time.sleep on this thread is pretend
+        self.clock = self       # as Server.clock: timers start here
+        self._due = []          # heap of (when, order, timer)
+        self._order = 0
+        self._saved = None
+
+    def __enter__(self):
+        global _server, _game
+        self._saved = _server, _game, list(sys.path)
+        _server = _game = self
+        sys.path.insert(0, os.path.dirname(self.path))  # the program may import its neighbours
+        try:
+            self.registry = load_program(self.path)
+        except BaseException:
+            self.__exit__()
+            raise
+        self.registry.ready()
+        for timer in self.registry.timers:
+            self.start(timer)
+        return self
+
+    def __exit__(self, *exc):
+        global _server, _game
+        for _, _, timer in self._due:
+            timer.cancel()
+        _server, _game, sys.path[:] = self._saved
+
+    # -- pages -----------------------------------------------------------------------
+    def connect(self):
+        """A new page joins: its connect handler runs.  Returns its TestPage."""
+        self.numbers += 1
+        client = Client(self, self.numbers, None)
+        page = self.pages[client] = TestPage(self, client)
+        self.clients[client] = None
+        self._run(self.registry.handlers.get("connect", NO_HANDLER), client, {})
+        return page
+
+    def _leave(self, page):
+        client = page.client
+        if client not in self.clients:
+            return
+        del self.clients[client]
+        try:
+            self._run(self.registry.handlers.get("disconnect", NO_HANDLER), client, {})
+        finally:
+            client._leave_all_groups()
+            client.keys.clear()
+
+    def _message(self, page, op, params):
+        if page.client not in self.clients:
+            raise WszeroError(say.test_page_gone(page.client))
+        text = json.dumps({"op": op, **params})  # what a page would send
+        handler, values, _ = read_message(text, self.registry.handlers)
+        return self._run(handler, page.client, values)
+
+    def _run(self, handler, client, values):
+        previous, self.running_on = self.running_on, threading.get_ident()
+        try:
+            result = handler.func(client, **values)
+            if handler.is_async:
+                loop = asyncio.new_event_loop()
+                try:
+                    result = loop.run_until_complete(result)
+                finally:
+                    loop.close()
+            return result
+        finally:
+            self.running_on = previous
+
+    def post(self, target, data):
+        """As Server.post: what a page gets goes in its ``received``."""
+        msg = json.loads(data)
+        for client in (target,) if type(target) is Client else target:
+            page = self.pages.get(client)
+            if page is not None and client in self.clients:
+                page.received.append(dict(msg))
+
+    # -- pretend time ----------------------------------------------------------------
+    def advance(self, seconds):
+        """Let ``seconds`` of pretend time pass at once: the timers due meanwhile run, in order."""
+        end = self.now + seconds
+        while self._due and self._due[0][0] <= end:
+            when, _, timer = heapq.heappop(self._due)
+            if timer.cancelled:
+                continue
+            self.now = max(self.now, when)
+            try:
+                self._run(timer_handler(timer), None, {})
+            finally:
+                if timer.repeat and not timer.cancelled:
+                    self._schedule(timer, timer.next_tick(self.now))
+                timer.ran()
+        self.now = max(self.now, end)
+
+    def sleep(self, seconds):
+        """As Game.sleep: time.sleep in a handler or a timer, in pretend time."""
+        self.advance(seconds)
+
+    def start(self, timer):
+        """As Clock.start."""
+        if timer.cancelled:
+            return
+        timer._clock = self
+        timer.start = self.now
+        timer.count = 1
+        self._schedule(timer, self.now + timer.seconds)
+
+    def forget(self, timer):
+        """As Clock.forget: a cancelled timer is skipped when its time comes."""
+
+    def _schedule(self, timer, when):
+        self._order += 1
+        heapq.heappush(self._due, (when, self._order, timer))
+
+
+class TestPage:
+    """One pretend page of a TestClient."""
+
+    __test__ = False
+
+    def __init__(self, game, client):
+        self.client = client    # the Client the program's handlers get
+        self.received = []      # every message this page got, as dicts, in order
+        self._game = game
+
+    def send(self, op, **params):
+        """Send a message, as the page would: its handler runs now, and its return value comes back."""
+        return self._game._message(self, op, params)
+
+    def disconnect(self):
+        """The page leaves: its disconnect handler runs."""
+        self._game._leave(self)
+
+
+def timer_handler(timer):
+    """A Handler-like view of a timer, for running it like a handler with no client."""
+    return _TimerRun(timer)
+
+
+class _TimerRun:
+    __slots__ = ("timer", "is_async")
+
+    def __init__(self, timer):
+        self.timer = timer
+        self.is_async = False
+
+    def func(self, client):
+        return self.timer.function(*self.timer.args, **self.timer.kwargs)
+
+
+
+# =============================================================================
 # HTTP: the program's pages and files
 # =============================================================================
 
@@ -2208,9 +2509,10 @@ def playground_page(handlers, program):
     for op, handler in sorted(handlers.items()):
         if op in SPECIAL_OPS or op.startswith(RESERVED):
             continue
+        types = handler.types or {}
         boxes = "".join(
             f'<label>{e(name)} <input name="{e(name)}" autocomplete="off"'
-            f'{"" if name in handler.required else " placeholder=optional"}></label> '
+            f'{_playground_hint(types.get(name), name in handler.required)}></label> '
             for name in handler.fillable)
         # wszero.js sends these forms (data-op); data-guess sends "3" as 3, and leaves empty boxes
         # out so that a handler's defaults apply; data-keep keeps what was typed, to send again.
@@ -2220,6 +2522,14 @@ def playground_page(handlers, program):
     return (PLAYGROUND_HTML.replace("$TITLE", e(say.playground_title(program)))
             .replace("$HELP", e(say.playground_help(program)))
             .replace("$FORMS", "\n".join(forms)))
+
+
+def _playground_hint(typed, required):
+    """The placeholder of a playground box: what the handler wants there, and whether it may be left out."""
+    words = [typed[1].partition(",")[0]] if typed else []
+    if not required:
+        words.append("optional")
+    return f' placeholder="{html.escape(", ".join(words))}"' if words else ""
 
 
 PLAYGROUND_HTML = """<!doctype html>
