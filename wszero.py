@@ -73,6 +73,7 @@ Each method that threads share says who may call it in its first line:
 """
 
 import asyncio
+import atexit
 import collections
 import dataclasses
 import difflib
@@ -81,6 +82,7 @@ import heapq
 import html
 import inspect
 import json
+import linecache
 import math
 import mimetypes
 import os
@@ -120,6 +122,10 @@ MAX_WAITING_MESSAGES = 256
 MAX_UNSENT_BYTES = 16 * 1024 * 1024
 #: Seconds a page whose connection dropped has to come back as the same client.
 RESUME_SECONDS = 10
+#: Seconds a stop waits for the handler that is running, when it never sleeps (stuck in a loop).
+STOP_SECONDS = 1.2
+#: Seconds one handler, timer or reload may hold everyone up before wszero says where it is stuck.
+STUCK_SECONDS = 3
 #: Messages kept for a dropped page; past this it has left for good.
 MAX_MISSED_MESSAGES = 1000
 #: The close code for a page whose wszero.js speaks another protocol version.
@@ -362,6 +368,38 @@ class say:
     def timer_stopped(name, seconds):
         return (f"wszero stopped running {name} every {seconds:g} second{'s' if seconds != 1 else ''}, "
                 f"because of the problem above. Fix it and save, or run the program again.")
+
+    def the_handler(op):
+        return f"the '{op}' handler"
+
+    def the_timer(name):
+        return f"the timer that runs {name}"
+
+    def the_reload():
+        return "running the saved program again"
+
+    def stuck(what, where):
+        if where is None:
+            return (f"Everyone is waiting: {what} has been running for {STUCK_SECONDS} seconds. "
+                    f"Is it a loop without time.sleep?")
+        filename, line = where
+        code = linecache.getline(filename, line).strip()
+        if "input(" in code:
+            why = "input() waits for someone to type in the terminal, and pages can't do that."
+        else:
+            why = "Is it a loop without time.sleep? time.sleep(0.1) in the loop lets everyone else have a turn."
+        return (f"Everyone is waiting: {what} has been running for {STUCK_SECONDS} seconds, "
+                f"and it is now at {os.path.basename(filename)}, line {line}: {_short(code, 80)}\n  {why}")
+
+    def everyone_waiting(what):
+        return f"Everyone is waiting for {what} to finish. Look in the terminal to see where it is."
+
+    def still_running(what):
+        return f"{what[0].upper()}{what[1:]} was still running, so wszero stopped without waiting for it."
+
+    def no_run_server(program):
+        return (f"{program} has @on handlers, but it ended without calling run_server(), so nobody "
+                f"could connect. Add run_server() as the last line.")
 
     def test_page_gone(client):
         return f"{client.name}'s page has disconnected, so it can't send messages any more."
@@ -1219,7 +1257,8 @@ class Game:
         self._wake.acquire()
         self.player = None          # the thread that takes jobs from the inbox
         self.running_on = None      # the thread running a plain handler right now
-        self.current = None         # that handler's client
+        self.job = None             # that handler's Job (or the reload's), for sleep() and the watchdog
+        self.turns = 0              # jobs started so far: the watchdog sees when one takes too long
         self._spares = []           # gates of idle pool threads
         self.sleepers = 0           # handlers in time.sleep right now
         self.stop_waiting = False   # a stop that waits for the sleepers
@@ -1322,7 +1361,8 @@ class Game:
             self.loop.call_soon_threadsafe(self._start_async, job)
             return
         self.running_on = threading.get_ident()
-        self.current = client
+        self.job = job
+        self.turns += 1
         try:
             result = handler.func(client, **job.params)
         except Exception as exc:
@@ -1331,7 +1371,7 @@ class Game:
             if job.reply_id is not None:
                 self.reply(job, result)
         finally:
-            self.running_on = self.current = None
+            self.running_on = self.job = None
             self.finished(job)
 
     def finished(self, job):
@@ -1360,12 +1400,14 @@ class Game:
         """Holding the baton: run a timer's function (job.handler is the Timer)."""
         timer = job.handler
         self.running_on = threading.get_ident()
+        self.job = job
+        self.turns += 1
         try:
             timer.function(*timer.args, **timer.kwargs)
         except Exception as exc:
             timer_failed(timer, exc)
         finally:
-            self.running_on = None
+            self.running_on = self.job = None
             self.finished(job)
 
     def reply(self, job, result):
@@ -1447,10 +1489,11 @@ class Game:
     # -- time.sleep --------------------------------------------------------------------
     def sleep(self, seconds):
         """Holding the baton, in a plain handler: time.sleep that lets another thread play meanwhile."""
-        client = self.current  # None in a timer
+        job = self.job
+        client = job.client  # None in a timer
         if client is not None and client._held is None:
             client._held = []  # its next messages wait until this handler is done
-        self.running_on = self.current = None
+        self.running_on = self.job = None
         if self.player == threading.get_ident():
             self.player = None
             self._start_player()
@@ -1462,7 +1505,66 @@ class Game:
             self.baton.take()
             self.sleepers -= 1
             self.running_on = threading.get_ident()
-            self.current = client
+            self.job = job
+            self.turns += 1  # a new turn: the watchdog's clock starts again
+
+
+class Watchdog:
+    """Notices when one handler, timer or reload has held everyone up, and says where it is.
+
+    A thread of its own, so it sees a stuck player however stuck it is.  It
+    looks twice a second at which turn the game is on; a turn that has lasted
+    STUCK_SECONDS is reported once, in the terminal and on every page.
+    """
+
+    def __init__(self, server):
+        self.server = server
+        self.game = server.game
+        self.stopping = threading.Event()
+
+    def start(self):
+        threading.Thread(target=self._watch, name="wszero-watchdog", daemon=True).start()
+
+    def _watch(self):
+        game = self.game
+        seen, since, told = None, time.monotonic(), None
+        while not self.stopping.wait(0.5):
+            now = time.monotonic()
+            turn = (game.turns, game.running_on)
+            if turn != seen:
+                seen, since = turn, now
+                continue
+            if turn[1] is not None and turn != told and now - since >= STUCK_SECONDS:
+                told = turn
+                what, where = self.stuck_at()
+                print_line(say.stuck(what, where), error=True)
+                server = self.server
+                if server.clients:
+                    server.post(tuple(server.clients), error_message(say.everyone_waiting(what)).encode())
+
+    def stuck_at(self):
+        """What is running now ("the 'chat' handler"), and its line right now, in words."""
+        game = self.game
+        job, thread = game.job, game.running_on
+        frame = sys._current_frames().get(thread)
+        where = None
+        while frame is not None:
+            if not _is_library(frame.f_code.co_filename):
+                where = (frame.f_code.co_filename, frame.f_lineno)
+                break
+            frame = frame.f_back
+        return _turn_name(job), where
+
+
+def _turn_name(job):
+    if job is None or job is _RELOADING:
+        return say.the_reload()
+    if job.client is None:
+        return say.the_timer(_function_name(job.handler.function))
+    return say.the_handler(job.handler.op or "connect")
+
+
+_RELOADING = object()  # Game.job while the program's new version loads
 
 
 class _Pass:
@@ -1753,8 +1855,14 @@ def _print_job(client, text, error=False):
     print_line(text, error)
 
 
+def _refuse_job(client, text, about, reply_id):
+    print_line(f"{client.name}: {text}", error=True)
+    client._server.post(client, error_message(text, about, reply_id).encode())
+
+
 NO_HANDLER = Handler("", _no_handler)
 PRINT_LINE = Handler("", _print_job)  # a line about a client, printed in turn with its handlers
+REFUSE = Handler("", _refuse_job)     # a message that can't be handled, explained in turn
 _RELOAD = b'{"op":"wszero:reload"}'
 
 
@@ -1928,9 +2036,11 @@ class Server:
         self.queue(Job(client, self.registry.handlers.get("disconnect", NO_HANDLER), {}, leaving=True))
 
     def refuse(self, client, text, about=None, reply_id=None):
-        """A message that can't be handled: the page gets the reason now, the terminal in turn."""
-        self.print_in_turn(client, f"{client.name}: {text}", error=True)
-        self.post(client, error_message(text, about, reply_id).encode())
+        """A message that can't be handled: the page and the terminal get the reason in turn.
+
+        In turn, so the page gets its answers in the order it sent its messages.
+        """
+        self.queue(Job(client, REFUSE, {"text": text, "about": about, "reply_id": reply_id}))
 
     # -- running -------------------------------------------------------------------------
     async def run(self, on_ready=None):
@@ -1942,6 +2052,8 @@ class Server:
         self.game = Game(self)
         self.game.start()
         self.clock = Clock(self.loop, self.game)
+        self.watchdog = Watchdog(self)
+        self.watchdog.start()
         _server, _game = self, self.game
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
@@ -1970,12 +2082,16 @@ class Server:
         for task in list(game.tasks):
             task.cancel()
         if game.tasks:  # let cancelled async handlers finish, so their clients' turns come
-            await asyncio.wait(list(game.tasks), timeout=5)
+            await asyncio.wait(list(game.tasks), timeout=STOP_SECONDS)
         game.stop()
-        finished = await self.loop.run_in_executor(None, game.stopped.wait, 5)
+        # A handler stuck in a loop must not keep Ctrl+C from ending the program.
+        finished = await in_daemon_thread(lambda: game.stopped.wait(STOP_SECONDS) or game.sleepers)
         if not finished:
             game.abandoned = True
-            print_line(say.handler_stuck())
+            print_line(say.still_running(_turn_name(game.job)) if game.running_on else say.handler_stuck())
+        elif not game.stopped.is_set():  # handlers asleep in time.sleep: their clients still wait
+            await in_daemon_thread(lambda: game.stopped.wait(RESUME_SECONDS))
+        self.watchdog.stopping.set()
         _server = _game = None
         print_line(say.stopped())
 
@@ -2061,7 +2177,7 @@ class LiveReload:
                 continue
             names = ", ".join(sorted(os.path.relpath(p, self.folder) for p in changed))
             if any(p.endswith(".py") for p in changed):
-                registry = await loop.run_in_executor(None, self.run_again)
+                registry = await in_daemon_thread(self.run_again)
                 if registry is None:
                     continue
                 server.clock.cancel_all()  # the old program's timers
@@ -2082,8 +2198,11 @@ class LiveReload:
         On a mistake the old handlers stay.  The program's top-level code takes
         its turn like a handler.
         """
-        baton = self.server.game.baton
+        game = self.server.game
+        baton = game.baton
         baton.take()
+        game.running_on, game.job = threading.get_ident(), _RELOADING
+        game.turns += 1
         try:
             registry = load_program(self.path)
         except BaseException as exc:
@@ -2091,9 +2210,40 @@ class LiveReload:
             print_line(say.reload_failed(os.path.basename(self.path)) + "\n" + problem.rstrip(), error=True)
             return None
         finally:
+            game.running_on = game.job = None
             baton.give()
         registry.ready()
         return registry
+
+
+def in_daemon_thread(function):
+    """Loop thread only: await function() run in a thread that can't keep the program from ending.
+
+    The loop's own executor is joined when the program ends, so something that
+    may never return (a stuck handler's baton) must not run there.
+    """
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def run():
+        try:
+            result = function()
+        except BaseException as exc:
+            loop.call_soon_threadsafe(_settle, future, None, exc)
+        else:
+            loop.call_soon_threadsafe(_settle, future, result, None)
+
+    threading.Thread(target=run, name="wszero-helper", daemon=True).start()
+    return future
+
+
+def _settle(future, result, exc):
+    if future.done():
+        return
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
 
 
 class Watcher:
@@ -2114,7 +2264,8 @@ class Watcher:
                     continue
                 path = os.path.join(top, name)
                 try:
-                    times[path] = os.stat(path).st_mtime_ns
+                    info = os.stat(path)
+                    times[path] = (info.st_mtime_ns, info.st_size)
                 except OSError:
                     pass
                 if len(times) >= self.LIMIT:
@@ -2122,8 +2273,20 @@ class Watcher:
         return times
 
     def changes(self):
-        """The files saved, added or deleted since last time."""
+        """The files saved, added or deleted since last time, once they have stopped changing.
+
+        Many editors save by emptying a file and then writing it: running the
+        program in between would run an empty program.
+        """
         now = self.scan()
+        if now == self.seen:
+            return []
+        for _ in range(10):
+            _real_sleep(0.1)
+            later = self.scan()
+            if later == now:
+                break
+            now = later
         changed = [p for p in now.keys() | self.seen.keys() if now.get(p) != self.seen.get(p)]
         self.seen = now
         return changed
@@ -3557,13 +3720,23 @@ def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=
         options, _ = _parse_options(sys.argv[1:])
     except WszeroError as problem:
         _exit_with(problem)
-    options.pop("reload", None)  # live reload needs the runner, which can run the program again
+    # An editor's Run button runs "python game.py": it gets live reload, as the runner does.
+    options.setdefault("reload", True)
     folder, program = _main_folder()
-    start_server(folder, program, dataclasses.replace(settings, **options))
+    path = os.path.join(folder, program)
+    start_server(folder, program, dataclasses.replace(settings, **options),
+                 path=path if program.endswith(".py") and os.path.isfile(path) else None)
 
 
 def start_server(folder, program, settings, registry=None, path=None):
-    """Serve a program's folder and handlers with these settings, until it stops."""
+    """Serve a program's folder and handlers with these settings, until it stops.
+
+    ``path`` is the program's file, to run again when it is saved (with
+    ``settings.reload``).
+    """
+    global _serving
+    _serving = True
+    _safe_output()
     try:
         _import_websockets()
     except WszeroError as problem:
@@ -3599,6 +3772,31 @@ def start_server(folder, program, settings, registry=None, path=None):
     return server
 
 
+def _safe_output():
+    """A program's own print() of a character the console can't show prints '?', never an error."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+
+
+_serving = False   # run_server() was called (or the runner started the server)
+_crashed = False   # the program stopped with an error, which explains itself
+
+
+def _never_served():
+    """At exit: a program that defined handlers but never called run_server() is told so."""
+    mine = [h for h in _registry.handlers.values() if getattr(h.func, "__module__", None) == "__main__"]
+    if mine and not _serving and not _crashed:
+        print_line(say.no_run_server(os.path.basename(mine[0].func.__code__.co_filename)), error=True)
+
+
+atexit.register(_never_served)
+
+
 def _exit_with(problem):
     print_line(str(problem), error=True)
     raise SystemExit(1)
@@ -3606,6 +3804,8 @@ def _exit_with(problem):
 
 def _excepthook(kind, value, tb, _previous=sys.excepthook):
     """Mistakes found at start-up are shown as a sentence, not a traceback."""
+    global _crashed
+    _crashed = True
     if isinstance(value, WszeroError):
         print_line(str(value), error=True)
     else:

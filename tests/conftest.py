@@ -65,7 +65,7 @@ class Program:
         command = command or [sys.executable, "-m", "wszero", path, "--port", "0"]
         self.proc = subprocess.Popen(
             [*command, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, encoding="utf-8", env=env or environment(), cwd=cwd or os.path.dirname(path))
+            text=True, encoding="utf-8", errors="replace", env=env or environment(), cwd=cwd or os.path.dirname(path))
         self._out, self._err = [], []
         self._readers = [threading.Thread(target=self._read, args=(stream, lines), daemon=True)
                          for stream, lines in ((self.proc.stdout, self._out), (self.proc.stderr, self._err))]

@@ -7,6 +7,7 @@ its Protocol: call it, and look at what it decided.
 
 import asyncio
 import json
+import threading
 import time
 
 import wszero
@@ -119,6 +120,20 @@ def test_pause_is_not_set_when_the_jobs_were_done_meanwhile():
 # The bugs, for real
 # =============================================================================
 
+
+def run_async(main):
+    """asyncio.run(main()) in a thread of its own: the browser tests keep a loop in this one."""
+    result = []
+
+    def run():
+        result.append(asyncio.run(main()))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(DEADLINE * 4)
+    assert result, "the client's code failed or never finished (see the thread's traceback above)"
+    return result[0]
+
 TICKER = """
 import threading
 from wszero import *
@@ -148,7 +163,7 @@ def test_resumed_page_gets_its_hello_then_every_missed_message_in_order_then_new
         hello = json.loads(await ws.recv())
         token = hello["resume"]
         await ws.send(json.dumps({"op": "start"}))
-        last = -1
+        last = seen_at_resume = -1
         for attempt in range(150):
             while last < 0 or (attempt and last < seen_at_resume + 5):
                 msg = json.loads(await asyncio.wait_for(ws.recv(), DEADLINE))
@@ -162,7 +177,7 @@ def test_resumed_page_gets_its_hello_then_every_missed_message_in_order_then_new
             seen_at_resume = last
         await ws.close()
 
-    asyncio.run(main())
+    run_async(main)
     assert "Traceback" not in program.stderr
 
 
@@ -235,7 +250,7 @@ def test_page_paused_dropped_back_and_paused_again_is_read_and_the_server_still_
                 break
         await ws.close()
 
-    asyncio.run(main())
+    run_async(main)
     started = time.monotonic()
     assert program.stop() == 0
     assert time.monotonic() - started < DEADLINE
@@ -289,7 +304,7 @@ def test_refused_messages_count_against_the_same_limit_as_messages(run):
             await sending
             return reply["result"]
 
-    most = asyncio.run(main())
+    most = run_async(main)
     # The flooding page stops being read once its refusals wait in line with everything else.
     assert most <= MAX_WAITING_MESSAGES + 10, f"{most} jobs waited in the game's inbox"
     wait_for(lambda: program.stderr.count("No handler for 'nosuchop'") == sent,
