@@ -119,11 +119,28 @@ MAX_MESSAGE_BYTES = 1024 * 1024
 #: reading from it, so a flooding page can't fill the server's memory.
 MAX_WAITING_MESSAGES = 256
 #: A page that stops reading is disconnected when this much is waiting for it.
-MAX_UNSENT_BYTES = 16 * 1024 * 1024
+#: A game sends far less than this in a minute.  What waits is shared between
+#: the pages a broadcast went to, so thirty stuck pages stay cheap.
+MAX_UNSENT_BYTES = 4 * 1024 * 1024
+#: Seconds a page far behind may read nothing before wszero decides it has stopped reading.
+STALL_SECONDS = 3
+#: Bytes in a connection's own buffer past which wszero holds its messages
+#: back (in its Session), and below which it writes them again.
+WRITE_HIGH_WATER = 256 * 1024
+WRITE_LOW_WATER = 64 * 1024
+#: Messages waiting to be written, past which send() and broadcast() from a
+#: thread of the program's own wait for the network to catch up, so its memory
+#: can't grow without limit.  (Handlers and timers never wait.)
+MAX_WAITING_SENDS = 256
+#: Bytes one flush writes before it lets the loop read and answer others.
+FLUSH_BYTES = 1024 * 1024
+#: Open files kept free for pages, pictures and the program itself, below the
+#: system's limit, when wszero decides how many connections it can hold.
+SPARE_FILES = 64
 #: Seconds a page whose connection dropped has to come back as the same client.
 RESUME_SECONDS = 10
 #: Seconds a stop waits for the handler that is running, when it never sleeps (stuck in a loop).
-STOP_SECONDS = 1.2
+STOP_SECONDS = 1.5
 #: Seconds one handler, timer or reload may hold everyone up before wszero says where it is stuck.
 STUCK_SECONDS = 3
 #: Messages kept for a dropped page; past this it has left for good.
@@ -400,6 +417,13 @@ class say:
     def no_run_server(program):
         return (f"{program} has @on handlers, but it ended without calling run_server(), so nobody "
                 f"could connect. Add run_server() as the last line.")
+
+    def too_many_connections(limit):
+        return (f"Too many connections at once: wszero is turning new ones away, to keep the game running "
+                f"for the {limit} it can hold. Is a program opening connections in a loop?")
+
+    def too_many_connections_page():
+        return "This game is full right now. Try again in a minute."
 
     def test_page_gone(client):
         return f"{client.name}'s page has disconnected, so it can't send messages any more."
@@ -1076,12 +1100,15 @@ class Session:
     Loop thread only, except ``job_done``, which the game thread calls.
     """
 
-    __slots__ = ("token", "state", "missed", "queued", "done", "paused")
+    __slots__ = ("token", "state", "missed", "held", "held_bytes", "moved_at", "queued", "done", "paused")
 
     def __init__(self, token):
         self.token = token      # the page shows it when it comes back, to be the same client
         self.state = LIVE
-        self.missed = []        # messages kept for the page, oldest first
+        self.missed = []        # messages kept for the page while it can't get them, oldest first
+        self.held = collections.deque()  # messages held back while its connection is full
+        self.held_bytes = 0
+        self.moved_at = 0.0     # when held messages last moved on (or began to be held)
         self.queued = 0         # jobs ever queued for the client (counted on the loop thread)
         self.done = 0           # jobs ever finished (counted by the game thread)
         self.paused = False     # the page is not read until enough jobs are done
@@ -1099,9 +1126,42 @@ class Session:
         return len(self.missed) <= MAX_MISSED_MESSAGES
 
     def drop(self):
-        """Loop thread only.  The connection broke, or is about to be replaced: keep what comes."""
+        """Loop thread only.  The connection broke, or is about to be replaced: keep what comes.
+
+        What was held back for it is kept too, before anything kept since.
+        """
         if self.state is LIVE:
             self.state = DROPPED
+        if self.held:
+            self.missed[:0] = self.held
+            self.held.clear()
+            self.held_bytes = 0
+
+    def hold(self, messages, now):
+        """Loop thread only.  Hold messages back while the connection is full.
+
+        False when too much is held: the page has stopped reading, and must go.
+        """
+        if not self.held:
+            self.moved_at = now
+        self.held.extend(messages)
+        self.held_bytes += sum(map(len, messages))
+        return self.held_bytes <= MAX_UNSENT_BYTES
+
+    def stalled(self, now):
+        """True when a page far behind has read nothing for STALL_SECONDS: it has stopped reading."""
+        return self.held_bytes > MAX_UNSENT_BYTES // 2 and now - self.moved_at > STALL_SECONDS
+
+    def release(self, budget, now):
+        """Loop thread only.  The oldest held messages, up to about ``budget`` bytes, to write now."""
+        self.moved_at = now
+        out = []
+        while self.held and budget > 0:
+            data = self.held.popleft()
+            out.append(data)
+            budget -= len(data)
+            self.held_bytes -= len(data)
+        return out
 
     def resume(self, hello):
         """Loop thread only.  The page is back: what its new connection gets first, in order.
@@ -1118,6 +1178,8 @@ class Session:
         """Loop thread only.  The client has left for good: nothing more is kept."""
         self.state = GONE
         self.missed = []
+        self.held.clear()
+        self.held_bytes = 0
 
     # -- reading -------------------------------------------------------------------------
     def job_queued(self):
@@ -1847,6 +1909,64 @@ class Wire:
             _resolve(self._resumed)
 
 
+def open_connections(ws_server):
+    """The TCP connections websockets' server holds, finished handshakes or not.
+
+    Mirrors ``websockets.asyncio.server.Server.handler_tasks`` (one task per
+    connection, from connection_made to the end).
+    """
+    tasks = getattr(ws_server, "handler_tasks", None)
+    return len(tasks) if tasks is not None else len(ws_server.connections)
+
+
+def raise_open_files_limit(resource=None):
+    """Let the program hold as many connections as the system allows; the limit now in force.
+
+    Raises the soft limit of open files to the hard one, where the platform
+    allows.  None where there is no such limit to read (Windows).
+    """
+    if resource is None:
+        try:
+            import resource
+        except ImportError:
+            return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # macOS says "infinity" but refuses more than its kernel's own limit (10240 by default).
+    for wanted in ((hard,) if hard != resource.RLIM_INFINITY else (65536, 10240)):
+        if soft >= wanted:
+            break
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            return wanted
+        except (ValueError, OSError):
+            continue
+    return soft
+
+
+def connection_limit(open_files):
+    """How many connections to accept at once with this many open files allowed."""
+    if open_files is None or open_files < 0:
+        return 10000  # Windows: its event loop has no limit of its own to respect
+    return max(16, open_files - SPARE_FILES)
+
+
+def _quiet_accept_errors():
+    """asyncio writes a traceback each time accept() finds no free file; one line per burst instead."""
+    import logging
+
+    class Quiet(logging.Filter):
+        def filter(self, record):
+            if "out of system resource" in record.getMessage():
+                if _server is not None:
+                    _server.turn_away()
+                return False
+            return True
+
+    logger = logging.getLogger("asyncio")
+    if not any(type(f).__name__ == "Quiet" for f in logger.filters):
+        logger.addFilter(Quiet())
+
+
 def _no_handler(client):
     """Stands in for a missing connect or disconnect handler."""
 
@@ -1884,8 +2004,16 @@ class Server:
         self.parked = {}    # resume token -> a client whose connection dropped a moment ago
         self.outbox = collections.deque()
         self.flush_pending = False
+        self.room = threading.Condition()  # threads that wait for room in the outbox
+        self.waiting_for_room = 0
+        self.behind = set()                # clients whose sessions hold messages for a full connection
+        self.congested = False             # one of them is far behind: senders wait
+        self.catching_up = False           # a catch_up() is due in a moment
+        self.stopped = False
         self.numbers = 0
+        self.turned_away_said = -60.0      # when wszero last said it turns connections away (monotonic)
         self.loop = None
+        self.loop_thread = None
         self.game = None
         self.clock = None
         self.ready = threading.Event()
@@ -1894,26 +2022,57 @@ class Server:
 
     # -- sending -----------------------------------------------------------------------
     def post(self, target, data):
-        """Any thread: queue data for one client or a tuple of clients."""
-        self.outbox.append((target, data))
+        """Any thread: queue data for one client or a tuple of clients.
+
+        When too much waits to be written, a thread of the program's own waits
+        here for the network to catch up, so a thread that sends faster than
+        the pages read is slowed down to their pace.  Handlers and timers
+        never wait: everyone else's turn would wait with them.  What they send
+        queues, and a page that falls too far behind is disconnected.
+        """
+        outbox = self.outbox
+        if len(outbox) >= MAX_WAITING_SENDS or self.congested:
+            me = threading.get_ident()
+            if me != self.loop_thread and me != self.game.running_on:
+                self.wait_for_room()
+        outbox.append((target, data))
         if not self.flush_pending:
             self.flush_pending = True
             self.loop.call_soon_threadsafe(self.flush)
 
+    def wait_for_room(self):
+        """Any thread but the loop's: wait until the outbox is half empty (or the server stops)."""
+        with self.room:
+            self.waiting_for_room += 1
+            try:
+                while (len(self.outbox) > MAX_WAITING_SENDS // 2 or self.congested) and not self.stopped:
+                    self.room.wait(0.5)
+            finally:
+                self.waiting_for_room -= 1
+
     def flush(self):
-        """Write everything in the outbox, one socket write per connection.
+        """Write what the outbox holds, one socket write per connection.
 
         Messages are gathered per connection first, then each connection is
         framed and written in turn, so the first page gets a broadcast
         without waiting for the rest to be framed.  A page that can't get a
-        message now has it kept by its session.
+        message now has it kept by its session.  One flush writes about
+        FLUSH_BYTES, then lets the loop read and answer others before the next.
         """
         self.flush_pending = False
         outbox = self.outbox
         frames = {}  # client -> its message, or a list of its messages in order
-        while outbox:
+        budget = FLUSH_BYTES
+        if self.behind:
+            self.catch_up()  # what waited for a page goes before anything newer
+        while outbox and budget > 0:
             target, data = outbox.popleft()
-            for client in (target,) if type(target) is Client else target:
+            if type(target) is Client:
+                target = (target,)
+                budget -= len(data)
+            else:
+                budget -= len(data) * len(target)
+            for client in target:
                 if client._session.state is LIVE and client._wire.is_open():
                     waiting = frames.get(client)
                     if waiting is None:
@@ -1925,11 +2084,62 @@ class Server:
                 elif not client._session.keep(data):
                     self.leave(client)
         for client, messages in frames.items():
-            wire = client._wire
-            wire.write(messages if type(messages) is list else (messages,))
-            if wire.unsent_bytes() > MAX_UNSENT_BYTES:
+            self.write(client, messages if type(messages) is list else (messages,))
+        if outbox and not self.flush_pending:
+            self.flush_pending = True
+            self.loop.call_soon(self.flush)  # after the loop has read what came meanwhile
+        if self.behind:
+            self.catch_up()
+        if self.waiting_for_room and len(outbox) <= MAX_WAITING_SENDS // 2 and not self.congested:
+            with self.room:
+                self.room.notify_all()
+
+    def write(self, client, messages):
+        """Write a page's messages now, or let its session hold them while its connection is full."""
+        session, wire = client._session, client._wire
+        if session.held_bytes or wire.unsent_bytes() > WRITE_HIGH_WATER:
+            if session.hold(messages, time.monotonic()):
+                self.behind.add(client)
+                if session.held_bytes > MAX_UNSENT_BYTES // 2:
+                    self.congested = True  # senders wait from now, not from the next look
+            else:
                 print_line(say.too_slow(client))
                 wire.abort()
+        else:
+            wire.write(messages)
+
+    def catch_up(self):
+        """Write what sessions held for pages whose connections have room again.
+
+        While some page is far behind, the outbox counts as full (``congested``),
+        so threads that send wait for it.  Looks again every few milliseconds
+        while any page is behind.
+        """
+        congested = False
+        now = time.monotonic()
+        for client in list(self.behind):
+            session, wire = client._session, client._wire
+            if session.state is not LIVE or not wire.is_open():
+                self.behind.discard(client)  # its session keeps the rest, for when it comes back
+                continue
+            if wire.unsent_bytes() <= WRITE_LOW_WATER:
+                wire.write(session.release(FLUSH_BYTES, now))
+            if not session.held_bytes:
+                self.behind.discard(client)
+            elif session.stalled(now):
+                print_line(say.too_slow(client))
+                wire.abort()
+                self.behind.discard(client)
+            elif session.held_bytes > MAX_UNSENT_BYTES // 2:
+                congested = True
+        self.congested = congested
+        if self.behind and not self.catching_up:
+            self.catching_up = True
+            self.loop.call_later(0.005, self._catch_up_later)
+
+    def _catch_up_later(self):
+        self.catching_up = False
+        self.flush()
 
     def hello(self, client, resumed):
         msg = {"op": "wszero:hello", "version": PROTOCOL_VERSION, "resume": client._session.token,
@@ -2048,7 +2258,10 @@ class Server:
         global _server, _game
         from websockets.asyncio.server import serve
         self.loop = asyncio.get_running_loop()
+        self.loop_thread = threading.get_ident()
         self.stop_requested = asyncio.Event()
+        self.max_connections = connection_limit(raise_open_files_limit())
+        _quiet_accept_errors()
         self.game = Game(self)
         self.game.start()
         self.clock = Clock(self.loop, self.game)
@@ -2060,7 +2273,7 @@ class Server:
                 self.loop.add_signal_handler(sig, self.stop_requested.set)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # Windows, or not the main thread: Ctrl+C cancels us instead
-        ws_server = await self.open_port(serve)
+        ws_server = self.ws_server = await self.open_port(serve)
         self.start_timers(self.registry)
         self.ready.set()
         if on_ready:
@@ -2092,6 +2305,9 @@ class Server:
         elif not game.stopped.is_set():  # handlers asleep in time.sleep: their clients still wait
             await in_daemon_thread(lambda: game.stopped.wait(RESUME_SECONDS))
         self.watchdog.stopping.set()
+        self.stopped = True
+        with self.room:
+            self.room.notify_all()
         _server = _game = None
         print_line(say.stopped())
 
@@ -2126,7 +2342,17 @@ class Server:
 
     def answer_http(self, connection, request):
         """websockets' process_request: plain HTTP gets an answer, the handshake on /ws goes on."""
+        if open_connections(self.ws_server) > self.max_connections:
+            self.turn_away()
+            return _response(503, "Service Unavailable", say.too_many_connections_page())
         return answer_http(request, self.folder, self.playground, self.reload and self.reload.loaded)
+
+    def turn_away(self):
+        """A connection was refused for want of room: say so once per burst, not once each."""
+        now = time.monotonic()
+        if now - self.turned_away_said >= 10:
+            print_line(say.too_many_connections(self.max_connections), error=True)
+            self.turned_away_said = now
 
     def playground(self):
         return playground_page(self.registry.handlers, self.program)
@@ -2253,11 +2479,13 @@ class Watcher:
 
     def __init__(self, folder):
         self.folder = folder
-        self.seen = self.scan()
+        self.seen = self.scan() or {}
 
     def scan(self):
+        """Every file's (time, size); None when the folder can't be read right now."""
         times = {}
-        for top, dirs, files in os.walk(self.folder):
+        failed = []
+        for top, dirs, files in os.walk(self.folder, onerror=failed.append):
             dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
             for name in files:
                 if name.startswith(".") or name.endswith((".pyc", "~", ".swp")):
@@ -2270,7 +2498,7 @@ class Watcher:
                     pass
                 if len(times) >= self.LIMIT:
                     return times
-        return times
+        return None if failed else times
 
     def changes(self):
         """The files saved, added or deleted since last time, once they have stopped changing.
@@ -2279,11 +2507,13 @@ class Watcher:
         program in between would run an empty program.
         """
         now = self.scan()
-        if now == self.seen:
-            return []
+        if now is None or now == self.seen:
+            return []  # unreadable for now (out of open files, say): look again next time
         for _ in range(10):
             _real_sleep(0.1)
             later = self.scan()
+            if later is None:
+                return []
             if later == now:
                 break
             now = later

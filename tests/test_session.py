@@ -317,7 +317,7 @@ from wszero import *
 @on('busy')
 def busy(client):
     print('busy started', flush=True)
-    end = time.monotonic() + 2
+    end = time.monotonic() + 0.8  # a stop waits STOP_SECONDS for a handler that is running
     while time.monotonic() < end:
         pass
 
