@@ -41,7 +41,9 @@ import difflib
 import functools
 import html
 import inspect
+import ipaddress
 import json
+import math
 import mimetypes
 import os
 import posixpath
@@ -213,6 +215,14 @@ class say:
                      f"write def {handler.func.__name__}(client, {handler.client_param}):")
         return text
 
+    def too_deep():
+        return (f"This message has lists or objects nested more than {MAX_NESTING} deep, "
+                f"so wszero didn't read it. Send something flatter.")
+
+    def number_too_long():
+        return (f"This message has a number more than {sys.get_int_max_str_digits()} digits long, "
+                f"so wszero didn't read it.")
+
     # -- while running -----------------------------------------------------------
     def handler_failed_terminal(op):
         return f"Oops! The '{op}' handler hit a problem:"
@@ -222,10 +232,23 @@ class say:
         return f"The '{op}' handler hit a problem: {type(exc).__name__}: {exc}{at}"
 
     def cannot_send(what, key, value):
-        if isinstance(value, float):  # nan or inf: JSON has no way to write them
-            return f"{what} can't send '{key}': it was {value}, which isn't a number a browser understands."
+        where, part, why = unsendable(value, key) or (key, value, "type")
+        it = "it" if where == key else _short(where, 100)
+        if why == "number":  # nan or inf: JSON has no way to write them
+            return f"{what} can't send '{key}': {it} was {part}, which isn't a number a browser understands."
+        if why == "long":
+            return (f"{what} can't send '{key}': {it} was a whole number more than "
+                    f"{sys.get_int_max_str_digits()} digits long, too long to send.")
+        if why == "key":
+            return (f"{what} can't send '{key}': {it} has the key {_short(part)}, "
+                    f"but keys can only be text or numbers, like 'ada' or 3.")
+        if why == "itself":
+            return f"{what} can't send '{key}': it contains itself, so it would never end."
+        if why == "deep":
+            return f"{what} can't send '{key}': it has lists or dicts nested too deep to send."
+        inside = "" if where == key else f" inside it, at {_short(where, 100)}"
         return (f"{what} can only send text, numbers, True/False, None, lists and dicts, "
-                f"but '{key}' was {_short(value)}.")
+                f"but '{key}' {'had' if inside else 'was'} {_short(part)}{inside}.")
 
     def op_must_be_text(what, op):
         return f"{what}: the op must be text, like 'chat', not {_short(op)}."
@@ -465,6 +488,34 @@ def on(op):
 # =============================================================================
 
 
+#: How deep lists and objects in a message may nest.  A game needs a few
+#: levels; past about a thousand, json.loads runs out of stack.
+MAX_NESTING = 64
+# A string, to its closing quote (or to the end of the text, if it has none).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def too_deep(text):
+    """True when a message's lists and objects nest deeper than MAX_NESTING.
+
+    One pass that leaves out strings (and the escapes in them), so brackets
+    inside text don't count.  Pure.  A usual message costs well under a
+    microsecond; the worst 1 MiB message about as long as json.loads does.
+    """
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return False
+    if '"' in text:
+        text = _STRING.sub("", text)
+    depth = 0
+    for bracket in _NOT_BRACKET.sub("", text):
+        depth += _DEPTH_STEP[bracket]
+        if depth > MAX_NESTING:
+            return True
+    return False
+
+
 class MessageError(Exception):
     """A message a browser sent that can't be handled; str() says why.
 
@@ -484,10 +535,16 @@ def read_message(text, handlers):
     Raises MessageError with the explanation for the page when the message
     can't be handled.  Pure: no sockets, no threads.
     """
+    if too_deep(text):
+        raise MessageError(say.too_deep())
     try:
         msg = json.loads(text)
-    except ValueError:
+    except json.JSONDecodeError:
         raise MessageError(say.not_json(text)) from None
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        raise MessageError(say.number_too_long()) from None
+    except RecursionError:  # too_deep() keeps this from happening; never let it close a connection
+        raise MessageError(say.too_deep()) from None
     if type(msg) is not dict:
         raise MessageError(say.not_object(msg))
     reply_id = msg.pop(REPLY_KEY, None) if REPLY_KEY in msg else None
@@ -535,10 +592,78 @@ def encode(op, params, what="send()"):
     except (TypeError, ValueError):
         for key, value in params.items():
             try:
-                json.dumps(value, allow_nan=False)
+                _dumps(value)
             except (TypeError, ValueError):
                 raise TypeError(say.cannot_send(what, key, value)) from None
         raise
+
+
+def unsendable(value, name):
+    """The first part of ``value`` JSON can't carry, as (where, part, why), or None.
+
+    ``where`` is written as the program would write it, like scores['ada'][2],
+    starting from ``name``.  ``why`` is "type", "number" (nan or infinity),
+    "long" (an int with too many digits), "key" (a dict key that isn't text
+    or a number), "itself" (it contains itself) or "deep" (nested too deep).
+    Pure; it walks the value without recursion, so any depth is safe.
+    """
+    steps = [(None, name)]  # (the step before, "['ada']"): where each part is, built only when needed
+    stack = [(value, 0)]
+    seen = set()  # lists and dicts already walked: a shared one is fine, and a loop ends
+
+    def where(step):
+        path = []
+        while step is not None:
+            step, text = steps[step]
+            path.append(text)
+        return "".join(reversed(path))
+
+    while stack:
+        part, step = stack.pop()
+        if part is None or isinstance(part, (str, bool)):
+            continue
+        if isinstance(part, float):
+            if not math.isfinite(part):
+                return where(step), part, "number"
+        elif isinstance(part, int):
+            if _too_long(part):
+                return where(step), part, "long"
+        elif isinstance(part, (list, tuple, dict)):
+            if id(part) in seen:
+                continue
+            seen.add(id(part))
+            if isinstance(part, dict):
+                for key in part:
+                    if not (key is None or isinstance(key, (str, int, float))) or (
+                            isinstance(key, float) and not math.isfinite(key)) or (
+                            isinstance(key, int) and _too_long(key)):
+                        return where(step), key, "key"
+                inside = [(v, f"[{k!r}]") for k, v in part.items()]
+            else:
+                inside = [(v, f"[{i}]") for i, v in enumerate(part)]
+            for v, text in reversed(inside):
+                steps.append((step, text))
+                stack.append((v, len(steps) - 1))
+        else:
+            return where(step), part, "type"
+    try:
+        _dumps(value)
+    except ValueError as problem:  # nothing wrong in any one part: it loops, or it is too deep
+        return name, value, "itself" if "Circular" in str(problem) else "deep"
+    except TypeError:
+        pass
+    return None
+
+
+def _too_long(number):
+    """True for an int with more digits than Python turns into text (4300 unless changed)."""
+    if number.bit_length() < 10_000:  # under 3,011 digits
+        return False
+    try:
+        int.__repr__(number)
+    except ValueError:
+        return True
+    return False
 
 
 def error_message(text, about=None, reply_id=None):
@@ -551,7 +676,15 @@ def error_message(text, about=None, reply_id=None):
     return _dumps(msg)
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def _dumps(value):
+    """The JSON text of value.  ValueError or TypeError for what JSON can't carry, never RecursionError."""
+    try:
+        return _encode(value)
+    except RecursionError:  # a value nested too deep: the same kind of mistake as nan
+        raise ValueError("nested too deep") from None
 
 
 # =============================================================================

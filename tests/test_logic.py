@@ -442,11 +442,12 @@ def test_encode_names_the_value_it_cannot_send():
         "broadcast() can only send text, numbers, True/False, None, lists and dicts, but 'picture' was {1, 2}.")
 
 
-def test_encode_names_a_value_hidden_inside_a_list():
+def test_encode_names_a_value_hidden_inside_a_list_and_where_it_is():
     with pytest.raises(TypeError) as problem:
         wszero.encode("chat", {"ok": 1, "things": [1, b"bytes"]})
     assert str(problem.value) == (
-        "send() can only send text, numbers, True/False, None, lists and dicts, but 'things' was [1, b'bytes'].")
+        "send() can only send text, numbers, True/False, None, lists and dicts, "
+        "but 'things' had b'bytes' inside it, at things[1].")
 
 
 def test_encode_refuses_nan():
@@ -454,6 +455,68 @@ def test_encode_refuses_nan():
         wszero.encode("score", {"points": float("nan")})
     assert str(problem.value) == (
         "send() can't send 'points': it was nan, which isn't a number a browser understands.")
+
+
+def cannot_encode(**params):
+    """The sentence encode() raises, as TypeError, for values JSON can't carry."""
+    with pytest.raises(TypeError) as problem:
+        wszero.encode("score", params)
+    return str(problem.value)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf")], ids=["inf", "-inf"])
+def test_encode_refuses_infinity(value):
+    assert cannot_encode(points=value) == (
+        f"send() can't send 'points': it was {value}, which isn't a number a browser understands.")
+
+
+def test_encode_finds_nan_deep_inside_dicts_and_lists_and_says_where():
+    assert cannot_encode(scores={"ada": [1, {"bonus": float("nan")}]}) == (
+        "send() can't send 'scores': scores['ada'][1]['bonus'] was nan, which isn't a number a browser understands.")
+
+
+def test_encode_refuses_an_int_with_more_than_4300_digits():
+    assert cannot_encode(big=10 ** 4300) == (
+        "send() can't send 'big': it was a whole number more than 4300 digits long, too long to send.")
+
+
+def test_encode_sends_an_int_with_exactly_4300_digits():
+    assert wszero.encode("score", {"big": 10 ** 4299}) == '{"op":"score","big":1' + "0" * 4299 + "}"
+
+
+def test_encode_finds_a_long_int_inside_a_list():
+    assert cannot_encode(data={"rows": [[1, 2], [3, 7 ** 6000]]}) == (
+        "send() can't send 'data': data['rows'][1][1] was a whole number more than 4300 digits long, "
+        "too long to send.")
+
+
+def test_encode_refuses_a_dict_key_that_is_not_text_or_a_number():
+    assert cannot_encode(board={"row": {(1, 2): "x"}}) == (
+        "send() can't send 'board': board['row'] has the key (1, 2), "
+        "but keys can only be text or numbers, like 'ada' or 3.")
+
+
+def test_encode_refuses_a_list_that_contains_itself():
+    board = [1, 2]
+    board.append(board)
+    assert cannot_encode(board=board) == "send() can't send 'board': it contains itself, so it would never end."
+
+
+def test_encode_sends_the_same_list_twice_as_two_copies():
+    row = [0, 0]
+    assert wszero.encode("board", {"rows": [row, row]}) == '{"op":"board","rows":[[0,0],[0,0]]}'
+
+
+def test_encode_refuses_a_value_nested_deeper_than_python_can_write_with_a_sentence():
+    tree = []
+    for _ in range(5_000):  # json gives up at about 1,000
+        tree = [tree]
+    assert cannot_encode(tree=tree) == "send() can't send 'tree': it has lists or dicts nested too deep to send."
+
+
+def test_a_handlers_return_value_that_cannot_be_sent_is_named_in_the_sentence():
+    assert wszero.say.cannot_send("A handler's return", "result", {"x": [float("nan")]}) == (
+        "A handler's return can't send 'result': result['x'][0] was nan, which isn't a number a browser understands.")
 
 
 def test_encode_refuses_an_op_that_is_not_text():
