@@ -126,6 +126,33 @@ def _type_name(value):
             int: "a number", float: "a number", type(None): "null"}.get(type(value), "something else")
 
 
+# Control characters, lone surrogates, and the invisible marks that turn text right to left.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text):
+    """``text`` with every control character shown as an escape, like \\x1b or \\n.
+
+    Text from a page goes through this before it reaches the terminal, so a
+    page can't clear the teacher's screen, change the window's title, hide
+    what follows, or start a line that looks like one of wszero's.
+    """
+    text = str(text)
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def _escape(match):
+    char = match.group()
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def _name(client):
+    """A client's name as the terminal shows it: the program may have set it from a page's text."""
+    return printable(client.name)
+
+
 class say:
     """The words wszero uses.  Each function returns one message."""
 
@@ -170,7 +197,7 @@ class say:
 
     # -- mistakes in a message from a browser ----------------------------------
     def not_json(text):
-        return (f"This message isn't JSON, so wszero can't read it: {_short(text)}. "
+        return (f"This message isn't JSON, so wszero can't read it: {printable(_short(text))}. "
                 f"Send objects with send_message({{op: 'chat', text: 'hi'}}).")
 
     def binary():
@@ -192,14 +219,14 @@ class say:
                 f"{'connects' if op == 'connect' else 'disconnects'}.")
 
     def reserved_from_browser(op):
-        return f"A page can't send '{_short(op)}': ops starting with '{RESERVED}' belong to wszero."
+        return f"A page can't send '{printable(_short(op))}': ops starting with '{RESERVED}' belong to wszero."
 
     def unknown_op(op, known):
         close = difflib.get_close_matches(op, known, n=1, cutoff=0.6)
         hint = f" — did you mean '{close[0]}'?" if close else (
             f". The ops it knows are: {', '.join(sorted(known))}." if known else
             ". The program has no @on handlers yet.")
-        return f"No handler for '{_short(op)}'{hint}"
+        return f"No handler for '{printable(_short(op))}'{hint}"
 
     def missing(op, handler, names):
         word = "a value" if len(names) == 1 else "values"
@@ -208,7 +235,7 @@ class say:
 
     def unexpected(op, handler, names):
         takes = _names(handler.fillable) if handler.fillable else "the client"
-        text = (f"The '{op}' message has {_names(names)}, but the handler only takes {takes}. "
+        text = (f"The '{op}' message has {_names(map(printable, names))}, but the handler only takes {takes}. "
                 f"The handler is {handler.title}.")
         if handler.client_param in names and handler.client_param != "client":
             text += (f" Its first parameter, '{handler.client_param}', is always the client: "
@@ -254,22 +281,23 @@ class say:
         return f"{what}: the op must be text, like 'chat', not {_short(op)}."
 
     def joined(client):
-        return f"{client.name} joined."
+        return f"{_name(client)} joined."
 
     def came_back(client):
-        return f"{client.name} lost its connection for a moment, and is back."
+        return f"{_name(client)} lost its connection for a moment, and is back."
 
     def wrong_version(version):
-        return (f"This page's wszero.js speaks version {_short(version, 20)}, but the server speaks "
+        return (f"This page's wszero.js speaks version {printable(_short(version, 20))}, but the server speaks "
                 f"version {PROTOCOL_VERSION}. Reload the page to get the new one.")
 
     def left(client):
-        return f"{client.name} left."
+        return f"{_name(client)} left."
 
     def too_slow(client):
-        return f"{client.name} stopped reading messages, so wszero disconnected it."
+        return f"{_name(client)} stopped reading messages, so wszero disconnected it."
 
     def page_error(message, where):
+        message, where = printable(message), printable(where)
         return f"Error in the page ({where}): {message}" if where else f"Error in the page: {message}"
 
     # -- start-up and stopping ------------------------------------------------------
@@ -373,6 +401,40 @@ class say:
 
     def method_not_allowed(method):
         return f"wszero only serves pages (GET and HEAD), not {method}."
+
+    # -- who may connect (each is one line in the terminal, and the answer's text) --
+    def origin_refused(origin):
+        origin = printable(_short(origin, 100))
+        if origin == "null":
+            return ("wszero turned away a page that has no address (Origin: null), like a page opened "
+                    "as a file. Open it from wszero's address instead, or let such pages in with "
+                    "run_server(origins=['null']).")
+        return (f"wszero turned away a page from {origin}: it isn't on this computer or this network. "
+                f"If you trust it, let it in with run_server(origins=['{origin}']).")
+
+    def host_refused(host):
+        host = printable(_short(host, 100))
+        return (f"wszero turned away a request for {host}: that isn't a name of this computer, so a web "
+                f"page may be playing a trick on the browser. If the name is right, let it in with "
+                f"run_server(origins=['http://{host}']).")
+
+    def unreadable_origin(origin):
+        return (f"wszero turned away a page whose address it can't read (Origin: {printable(_short(origin, 100))}). "
+                f"A page's address looks like http://localhost:8000.")
+
+    def unreadable_host(host):
+        return f"wszero turned away a request whose address it can't read (Host: {printable(_short(host, 100))})."
+
+    def two_headers(name):
+        return f"wszero turned away a request with more than one {name} header: a browser sends just one."
+
+    def origins_not_a_list(value):
+        return (f"run_server(origins=...) needs a list of page addresses, like origins=['https://example.com'], "
+                f"or '*' to let every page in, not {_short(value)}.")
+
+    def origin_not_an_address(value):
+        return (f"run_server(origins=...): {_short(repr(value))} isn't a page's address. "
+                f"Write it like 'https://example.com' or 'http://localhost:5173'.")
 
 
 def show(text, error=False):
@@ -570,7 +632,7 @@ def read_message(text, handlers):
 
 def _say_in_turn(client, text, error=False):
     """Print a line about a client in turn with its handlers (and so with their prints)."""
-    show(text, error)
+    show(printable(text), error)  # the line may start with a name the program took from a page
 
 
 def _page_error(client, message, where=""):
@@ -718,7 +780,7 @@ def short_traceback(exc):
     elif isinstance(exc, SyntaxError):
         frames = []  # Python shows the file and line of the mistake itself
     report.stack = traceback.StackSummary.from_list(frames)
-    text = "".join(report.format())
+    text = "\n".join(map(printable, "".join(report.format()).split("\n")))  # its message may hold a page's text
     return text.rstrip("\n") + _did_you_mean(exc) + "\n", where
 
 
@@ -1105,7 +1167,8 @@ class Server:
     """The websocket and the web pages on one port, run by an asyncio loop."""
 
     def __init__(self, folder, registry, port=DEFAULT_PORT, host=None, program="", quiet=False, path=None,
-                 grace=RESUME_SECONDS):
+                 grace=RESUME_SECONDS, origins=None):
+        self.origins = Origins(origins)  # which pages may connect: see check_origin()
         self.folder = folder
         self.grace = grace
         self.parked = {}  # resume token -> a client whose connection dropped a moment ago
@@ -1460,6 +1523,8 @@ class Server:
         """Answer plain HTTP requests; let websocket handshakes on /ws through."""
         try:
             path = request.path.partition("?")[0]
+            if refused := self.origins.refusal(request, socket=path == SOCKET_PATH):
+                return refused
             upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
             if path == SOCKET_PATH:
                 return None if upgrade else _response(426, "Upgrade Required", say.socket_address())
@@ -1590,6 +1655,191 @@ def safe_path(url_path):
     if parts and parts[-1].lower().endswith(_NEVER_SERVED):
         raise Refused(403, say.python_hidden(parts[-1]))
     return parts
+
+
+# -- Who may connect: origins and Host names ---------------------------------------
+# A page on any website can open a websocket to any address its browser can
+# reach, a wszero server on the classroom's network included.  So a socket is
+# opened only for pages on this computer, on a private network, at the same
+# address as wszero, or named in run_server(origins=[...]).  A site can also
+# point its own name at a classroom computer (DNS rebinding), and its pages
+# then count as the same address: the Host header catches that, because it
+# must be an address or a name this computer has.
+
+_LOCAL_NETWORKS = tuple(ipaddress.ip_network(net) for net in (
+    "127.0.0.0/8", "::1/128",  # this computer
+    # Private networks, written out: ipaddress's is_private also covers
+    # documentation and reserved ranges, which are no classroom's network.
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "fc00::/7", "fe80::/10"))
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::([0-9]{1,5}))?", re.ASCII)
+_ORIGIN = re.compile(r"([a-z][a-z0-9+.-]*)://(.*)", re.ASCII | re.DOTALL)
+
+
+def split_host(text):
+    """(host, port) for a Host header like 'localhost:8000' or '[::1]:8000', or None if it isn't one.
+
+    The host is an ``ipaddress`` address for an address, and otherwise a
+    lower-case name without a final dot; the port is None when there is none.
+    """
+    match = _HOST.fullmatch(text.lower())
+    if match is None:
+        return None
+    host, port = match.groups()
+    if port is not None and int(port) > 65535:
+        return None
+    if host.startswith("["):
+        try:
+            host = ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None
+    else:
+        host = host[:-1] if host.endswith(".") else host  # "localhost." is localhost
+        try:
+            host = ipaddress.IPv4Address(host)
+        except ValueError:
+            if not host or ".." in host or host.startswith("."):
+                return None
+    return host, None if port is None else int(port)
+
+
+def split_origin(text):
+    """(scheme, host, port) for an Origin like 'http://localhost:5173', or None if it isn't one.
+
+    An origin has no user name, path or trailing slash: browsers never send them.
+    """
+    match = _ORIGIN.fullmatch(text.lower())
+    where = match and split_host(match.group(2))
+    return None if not where else (match.group(1), *where)
+
+
+def is_local(host):
+    """True for this computer, the private networks a classroom uses, and *.local names."""
+    if isinstance(host, str):
+        return host == "localhost" or host.endswith((".localhost", ".local"))
+    if host.version == 6 and host.ipv4_mapped:
+        host = host.ipv4_mapped  # ::ffff:192.168.1.5 is 192.168.1.5
+    return any(host in network for network in _LOCAL_NETWORKS)
+
+
+def origins_setting(origins):
+    """run_server's ``origins=``, as "*" or a frozenset of lower-case origins.
+
+    A single origin may be given as text.  WszeroError explains a setting
+    that is neither.
+    """
+    if origins is None:
+        return frozenset()
+    if isinstance(origins, str):
+        origins = [origins]
+    if not isinstance(origins, (list, tuple, set, frozenset)):
+        raise WszeroError(say.origins_not_a_list(origins))
+    allowed = set()
+    for origin in origins:
+        text = origin.lower().rstrip("/") if isinstance(origin, str) else ""
+        if text == "*":
+            return "*"
+        if text != "null" and split_origin(text) is None:
+            raise WszeroError(say.origin_not_an_address(origin))
+        allowed.add(text)
+    return frozenset(allowed)
+
+
+def own_names():
+    """This computer's names, as a browser on the network may write them: with and without .local."""
+    name = socket.gethostname().lower().rstrip(".")
+    names = {name, name.split(".")[0]} - {""}
+    return frozenset(names | {n + ".local" for n in names})
+
+
+def check_host(hosts, allowed=frozenset(), names=frozenset()):
+    """None when a request's Host headers may be answered; else (status, sentence).
+
+    ``hosts`` is every Host header of the request.  An address is fine, and
+    so are localhost, *.localhost, *.local, this computer's ``names`` and
+    the names of the ``allowed`` origins.  Any other name means a web page
+    may have pointed its own name at this computer.  Pure.
+    """
+    if allowed == "*" or not hosts:
+        return None  # no Host: not a browser
+    if len(hosts) > 1:
+        return 400, say.two_headers("Host")
+    where = split_host(hosts[0])
+    if where is None:
+        return 400, say.unreadable_host(hosts[0])
+    host = where[0]
+    if not isinstance(host, str) or is_local(host) or host in names:
+        return None
+    if any(split_origin(origin)[1] == host for origin in allowed if origin != "null"):
+        return None
+    return 403, say.host_refused(hosts[0])
+
+
+def check_origin(origins, hosts, allowed=frozenset(), names=frozenset()):
+    """None when a websocket may open for these Origin and Host headers; else (status, sentence).
+
+    ``origins`` and ``hosts`` are every Origin and Host header of the
+    handshake.  It may open with no Origin (not a browser), or from a page at
+    the same host as Host on any port, on this computer (localhost,
+    *.localhost, 127.0.0.0/8, ::1), on a private network, at a *.local name,
+    or in ``allowed`` ("*": every page).  The Host must pass check_host.
+    A malformed request gets 400, a page from elsewhere 403.  Pure.
+    """
+    if allowed == "*":
+        return None
+    if len(origins) > 1:
+        return 400, say.two_headers("Origin")
+    problem = check_host(hosts, allowed, names)
+    if problem is not None or not origins:
+        return problem
+    origin = origins[0].lower()
+    if origin in allowed:
+        return None
+    if origin == "null":  # a page opened as a file, or a sandboxed frame
+        return 403, say.origin_refused(origins[0])
+    parts = split_origin(origin)
+    if parts is None:
+        return 400, say.unreadable_origin(origins[0])
+    scheme, host, _ = parts
+    if scheme in ("http", "https"):
+        here = split_host(hosts[0]) if hosts else None
+        if (here is not None and host == here[0]) or is_local(host):
+            return None
+    return 403, say.origin_refused(origins[0])
+
+
+class Origins:
+    """The run_server(origins=...) setting, and the check each request passes first.
+
+    Each refusal is told in the terminal once, so a page that keeps knocking
+    can't fill it.  Loop thread only.
+    """
+
+    TOLD_AT_MOST = 100  # different refusals told; past that they are only answered
+
+    def __init__(self, setting=None):
+        self.allowed = origins_setting(setting)
+        self.names = own_names()
+        self.told = set()
+
+    def refusal(self, request, socket=True):
+        """None when the request may go on; else the answer that refuses it.
+
+        A websocket handshake (``socket``) is checked with check_origin; a
+        page with check_host, since any site may load /wszero.js.
+        """
+        headers = request.headers
+        hosts = headers.get_all("Host")
+        if socket:
+            problem = check_origin(headers.get_all("Origin"), hosts, self.allowed, self.names)
+        else:
+            problem = check_host(hosts, self.allowed, self.names)
+        if problem is None:
+            return None
+        status, text = problem
+        if text not in self.told and len(self.told) < self.TOLD_AT_MOST:
+            self.told.add(text)
+            show(text, error=True)
+        return _response(status, "Forbidden" if status == 403 else "Bad Request", text)
 
 
 @functools.lru_cache(maxsize=64)  # asked on every request: look at the disk (and open a zip) once
@@ -2509,21 +2759,23 @@ def _parse_options(argv):
     return options, rest
 
 
-def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=RESUME_SECONDS):
+def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=RESUME_SECONDS, origins=None):
     """Serve the pages next to the program and its handlers, until Ctrl+C.
 
     ``python app.py --port 9000 --open`` works as well as the keywords.
     ``grace`` is how many seconds a page whose connection dropped has to
     come back as the same client before its disconnect handler runs.
+    ``origins`` lets pages from other sites connect, like
+    ``origins=['https://example.com']`` (``'*'``: every page).
     """
     if _runner_settings is not None:
-        _runner_settings.update(port=port, open=open, window=window, host=host, grace=grace)
+        _runner_settings.update(port=port, open=open, window=window, host=host, grace=grace, origins=origins)
         return
     try:
         options, _ = _parse_options(sys.argv[1:])
     except WszeroError as problem:
         _exit_with(problem)
-    settings = dict(port=port, open=open, window=window, host=host, grace=grace)
+    settings = dict(port=port, open=open, window=window, host=host, grace=grace, origins=origins)
     settings.update(options)
     settings.pop("reload", None)  # live reload needs the runner, which can run the program again
     folder, program = _main_folder()
@@ -2531,7 +2783,7 @@ def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=
 
 
 def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=False, window=False,
-           host=None, reload=False, quiet=False, grace=RESUME_SECONDS):
+           host=None, reload=False, quiet=False, grace=RESUME_SECONDS, origins=None):
     try:
         _import_websockets()
     except WszeroError as problem:
@@ -2539,7 +2791,7 @@ def _serve(folder, program, registry=None, path=None, port=DEFAULT_PORT, open=Fa
     registry = registry or _registry
     registry.ready()
     server = Server(folder, registry, port=port, host=host, program=program or "your program", quiet=quiet,
-                    path=path if reload else None, grace=grace)
+                    path=path if reload else None, grace=grace, origins=origins)
     if window:
         problem = window_problem()
         if problem:

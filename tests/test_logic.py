@@ -9,6 +9,7 @@ Handlers are written into a small program file (chat.py) in a temporary
 folder, so the messages name "chat.py, line N" exactly as a child would see.
 """
 
+import json
 import textwrap
 import types
 
@@ -426,6 +427,126 @@ def test_page_errors_are_read_by_wszeros_own_handler(handlers):
     assert params == {"message": "oops", "where": "index.html, line 3"}
 
 
+TOO_DEEP = ("This message has lists or objects nested more than 64 deep, so wszero didn't read it. "
+            "Send something flatter.")
+
+
+def nested(depth, inner="1"):
+    """A value `depth` lists deep, as JSON text."""
+    return "[" * depth + inner + "]" * depth
+
+
+def test_message_nested_64_deep_is_read(handlers):
+    handler, params, _ = wszero.read_message('{"op": "anything", "v": ' + nested(63) + "}", handlers)
+    assert handler.op == "anything"
+    assert params["v"] == eval(nested(63))
+
+
+def test_message_nested_65_deep_is_refused_with_a_sentence(handlers):
+    assert mistake('{"op": "anything", "v": ' + nested(64) + "}", handlers) == TOO_DEEP
+
+
+@pytest.mark.parametrize("text", [nested(1_000), nested(100_000), "[" * 500_000, "{\"a\":" * 100_000],
+                         ids=["1,000 deep", "100,000 deep", "never closed", "objects"])
+def test_message_nested_far_too_deep_is_refused_with_a_sentence_not_a_recursion_error(handlers, text):
+    assert mistake(text, handlers) == TOO_DEEP
+
+
+@pytest.mark.parametrize("text", ["[" * 100, "]" * 100 + "[" * 60, '\\"' + "[" * 100, "{" * 30 + "[" * 30])
+def test_brackets_inside_text_do_not_count_as_nesting(handlers, text):
+    message = json.dumps({"op": "chat", "text": text})
+    assert wszero.read_message(message, handlers)[1] == {"text": text}
+
+
+def test_brackets_after_an_unfinished_string_do_not_count_as_nesting(handlers):
+    assert mistake('{"op": "chat", "text": "' + "[" * 100, handlers).startswith("This message isn't JSON")
+
+
+def test_message_with_a_number_longer_than_4300_digits_is_refused_with_a_sentence(handlers):
+    assert mistake('{"op": "move", "x": ' + "9" * 4301 + ', "y": 1}', handlers) == (
+        "This message has a number more than 4300 digits long, so wszero didn't read it.")
+
+
+def test_message_with_a_4300_digit_number_is_read(handlers):
+    assert wszero.read_message('{"op": "move", "x": ' + "9" * 4300 + ', "y": 1}', handlers)[1]["x"] == 10 ** 4300 - 1
+
+
+# =============================================================================
+# Text from a page, shown in the terminal
+# =============================================================================
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("\x1b[2J", r"\x1b[2J"),                       # clears the screen
+    ("\x1b]0;hacked\x07", r"\x1b]0;hacked\x07"),  # sets the window's title
+    ("\x1b[8mhidden", r"\x1b[8mhidden"),           # hides what follows
+    ("a\rb", r"a\rb"),
+    ("a\nPlayer 2 left.", r"a\nPlayer 2 left."),
+    ("a\tb", r"a\tb"),
+    ("\x00\x01\x1f", r"\x00\x01\x1f"),
+    ("\x7f", r"\x7f"),
+    ("\x9b2J", r"\x9b2J"),                         # the one-character CSI
+    ("\x80\x85\x9f", r"\x80\x85\x9f"),
+    ("abc\u202edcba", r"abc\u202edcba"),           # turns the rest right to left
+    ("\u2066\u2069\u200e\u200f\u061c", r"\u2066\u2069\u200e\u200f\u061c"),
+    ("\u2028\u2029", r"\u2028\u2029"),             # line and paragraph separators
+    ("\ud800", r"\ud800"),                         # half of an emoji: no terminal can print it
+    ("Zoë 😀", "Zoë 😀"),
+    ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),  # joined emoji stay whole
+    ("C:\\Users\\ada", "C:\\Users\\ada"),
+    ("", ""),
+])
+def test_printable_shows_control_characters_as_escapes(text, shown):
+    assert wszero.printable(text) == shown
+
+
+def test_printable_shows_a_name_that_is_not_text():
+    assert wszero.printable(42) == "42"
+
+
+class Named:
+    def __init__(self, name):
+        self.name = name
+
+
+CLEAR = "\x1b[2J"
+
+
+def visible(sentence):
+    """The sentence shows CLEAR as an escape, and holds no control character at all."""
+    assert r"\x1b[2J" in sentence, sentence
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in sentence), sentence
+    return True
+
+
+@pytest.mark.parametrize("sentence", [
+    pytest.param(lambda: wszero.say.not_json(CLEAR), id="not_json"),
+    pytest.param(lambda: wszero.say.reserved_from_browser("wszero:" + CLEAR), id="reserved op"),
+    pytest.param(lambda: wszero.say.unknown_op(CLEAR, ["chat"]), id="unknown op"),
+    pytest.param(lambda: wszero.say.page_error(CLEAR, "index.html, line 3"), id="page error message"),
+    pytest.param(lambda: wszero.say.page_error("oops", CLEAR), id="page error where"),
+    pytest.param(lambda: wszero.say.joined(Named(CLEAR)), id="joined"),
+    pytest.param(lambda: wszero.say.came_back(Named(CLEAR)), id="came back"),
+    pytest.param(lambda: wszero.say.left(Named(CLEAR)), id="left"),
+    pytest.param(lambda: wszero.say.too_slow(Named(CLEAR)), id="too slow"),
+    pytest.param(lambda: wszero.say.wrong_version(CLEAR), id="wrong version"),
+    pytest.param(lambda: wszero.say.origin_refused("http://" + CLEAR), id="origin refused"),
+    pytest.param(lambda: wszero.say.host_refused(CLEAR), id="host refused"),
+    pytest.param(lambda: wszero.say.unreadable_origin(CLEAR), id="unreadable origin"),
+    pytest.param(lambda: wszero.say.unreadable_host(CLEAR), id="unreadable host"),
+])
+def test_every_sentence_with_a_pages_text_shows_control_characters_as_escapes(sentence):
+    assert visible(sentence())
+
+
+def test_an_unexpected_key_with_control_characters_is_shown_as_escapes(handlers):
+    assert visible(mistake(json.dumps({"op": "ping", CLEAR: 1}), handlers))
+
+
+def test_an_unknown_op_with_control_characters_is_shown_as_escapes(handlers):
+    assert visible(mistake(json.dumps({"op": CLEAR}), handlers))
+
+
 # =============================================================================
 # Encoding what Python sends
 # =============================================================================
@@ -807,3 +928,13 @@ def test_short_traceback_keeps_pythons_did_you_mean_hint(tmp_path):
     text, where = wszero.short_traceback(failure(names["point"]))
     assert text.endswith("NameError: name 'scroe' is not defined. Did you mean: 'score'?\n")
     assert where == "chat.py, line 4"
+
+
+def test_short_traceback_shows_control_characters_in_the_error_as_escapes(tmp_path):
+    names = program(tmp_path, """\
+        def chat(client, text):
+            raise ValueError(text)
+        """)
+    text, _ = wszero.short_traceback(failure(names["chat"], text="\x1b[2J\x07"))
+    assert text.endswith("    raise ValueError(text)\nValueError: \\x1b[2J\\x07\n")
+    assert "\x1b" not in text and "\x07" not in text
