@@ -780,7 +780,11 @@ def short_traceback(exc):
     elif isinstance(exc, SyntaxError):
         frames = []  # Python shows the file and line of the mistake itself
     report.stack = traceback.StackSummary.from_list(frames)
-    text = "\n".join(map(printable, "".join(report.format()).split("\n")))  # its message may hold a page's text
+    text = "".join(report.format())
+    last = "".join(report.format_exception_only())
+    if not isinstance(exc, SyntaxError) and text.endswith(last):  # the error's own text may be a page's
+        text = text[: -len(last)] + printable(last[:-1]) + "\n"
+    text = "\n".join(map(printable, text.split("\n")))
     return text.rstrip("\n") + _did_you_mean(exc) + "\n", where
 
 

@@ -935,6 +935,6 @@ def test_short_traceback_shows_control_characters_in_the_error_as_escapes(tmp_pa
         def chat(client, text):
             raise ValueError(text)
         """)
-    text, _ = wszero.short_traceback(failure(names["chat"], text="\x1b[2J\x07"))
-    assert text.endswith("    raise ValueError(text)\nValueError: \\x1b[2J\\x07\n")
+    text, _ = wszero.short_traceback(failure(names["chat"], text="\x1b[2J\x07\nPlayer 9 left."))
+    assert text.endswith("    raise ValueError(text)\nValueError: \\x1b[2J\\x07\\nPlayer 9 left.\n")
     assert "\x1b" not in text and "\x07" not in text
