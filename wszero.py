@@ -242,6 +242,10 @@ class say:
                      f"write def {handler.func.__name__}(client, {handler.client_param}):")
         return text
 
+    def client_key(op, handler):
+        return (f"The '{op}' message has '{handler.client_param}', but that is the name of the handler's "
+                f"first parameter, which is always the client. The handler is {handler.title}.")
+
     def too_deep():
         return (f"This message has lists or objects nested more than {MAX_NESTING} deep, "
                 f"so wszero didn't read it. Send something flatter.")
@@ -456,7 +460,8 @@ class Handler:
     so checking a message later is two set comparisons.
     """
 
-    __slots__ = ("op", "func", "is_async", "required", "accepted", "any_key", "fillable", "title", "client_param")
+    __slots__ = ("op", "func", "is_async", "required", "accepted", "any_key", "fillable", "title", "client_param",
+                 "clash")
 
     def __init__(self, op, func):
         self.op = op
@@ -477,6 +482,8 @@ class Handler:
             raise WszeroError(say.positional_only(op, func, signature))
         named = [p for p in rest if p.kind is not p.VAR_KEYWORD]
         self.any_key = len(named) < len(rest)
+        # With **values, a key named like the client parameter would fill it twice.
+        self.clash = self.client_param if self.any_key and params[0].kind is params[0].POSITIONAL_OR_KEYWORD else None
         self.fillable = [p.name for p in named]
         self.accepted = frozenset(self.fillable)
         self.required = frozenset(p.name for p in named if p.default is p.empty)
@@ -491,6 +498,8 @@ class Handler:
             return say.missing(self.op, self, [n for n in self.fillable if n in self.required and n not in keys])
         if not self.any_key and not keys <= self.accepted:
             return say.unexpected(self.op, self, [k for k in params if k not in self.accepted])
+        if self.clash in keys:
+            return say.client_key(self.op, self)
         return None
 
 

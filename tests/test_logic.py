@@ -420,6 +420,20 @@ def test_unexpected_value_for_a_handler_that_takes_only_the_client_reads_plainly
         "The 'ping' message has 'x', but the handler only takes the client. The handler is ping(client).")
 
 
+def test_a_value_named_like_the_client_for_a_star_star_handler_is_explained(handlers):
+    assert mistake('{"op": "anything", "client": "Ada"}', handlers) == (
+        "The 'anything' message has 'client', but that is the name of the handler's first parameter, "
+        "which is always the client. The handler is anything(client, **values).")
+
+
+def test_a_value_named_like_a_positional_only_client_goes_into_star_star_values(tmp_path):
+    registry = register(tmp_path, "anything", """\
+        def anything(client, /, **values):
+            pass
+        """)
+    assert wszero.read_message('{"op": "anything", "client": "Ada"}', registry.handlers)[1] == {"client": "Ada"}
+
+
 def test_page_errors_are_read_by_wszeros_own_handler(handlers):
     handler, params, _ = wszero.read_message(
         '{"op": "wszero:page-error", "message": "oops", "where": "index.html, line 3"}', handlers)
