@@ -577,6 +577,12 @@ def too_deep(text):
     """
     if text.count("[") + text.count("{") <= MAX_NESTING:
         return False
+    # Deep nesting nearly always starts at once, so look at the start alone first.
+    return (len(text) > 4096 and _deeper_than_allowed(text[:4096])) or _deeper_than_allowed(text)
+
+
+def _deeper_than_allowed(text):
+    """too_deep() for the whole of text, or for its start: a string cut short runs to the end."""
     if '"' in text:
         text = _STRING.sub("", text)
     depth = 0
