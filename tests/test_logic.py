@@ -9,7 +9,9 @@ Handlers are written into a small program file (chat.py) in a temporary
 folder, so the messages name "chat.py, line N" exactly as a child would see.
 """
 
+import inspect
 import json
+import os
 import textwrap
 import types
 
@@ -952,3 +954,35 @@ def test_short_traceback_shows_control_characters_in_the_error_as_escapes(tmp_pa
     text, _ = wszero.short_traceback(failure(names["chat"], text="\x1b[2J\x07\nPlayer 9 left."))
     assert text.endswith("    raise ValueError(text)\nValueError: \\x1b[2J\\x07\\nPlayer 9 left.\n")
     assert "\x1b" not in text and "\x07" not in text
+
+
+# =============================================================================
+# The README's table of limits
+# =============================================================================
+
+
+def test_the_readmes_limits_table_names_each_real_setting_with_its_default():
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md"),
+              encoding="utf-8") as f:
+        readme = f.read()
+    section = readme.split("### Limits, and why", 1)[1].split("\n## ", 1)[0]
+    rows = {cells[0]: cells for cells in
+            ([c.strip() for c in line.strip("|").split("|")] for line in section.splitlines()
+             if line.startswith("| ") and not line.startswith("| limit") and not line.startswith("|---"))}
+    grace = inspect.signature(wszero.run_server).parameters["grace"].default
+    expected = {
+        "message size": ("1 MiB", wszero.MAX_MESSAGE_BYTES == 1024 * 1024, "wszero.MAX_MESSAGE_BYTES = "),
+        "waiting messages": ("256 per page", wszero.MAX_WAITING_MESSAGES == 256, "wszero.MAX_WAITING_MESSAGES = "),
+        "unsent bytes": ("16 MiB per page", wszero.MAX_UNSENT_BYTES == 16 * 1024 * 1024, "wszero.MAX_UNSENT_BYTES = "),
+        "resume seconds": ("10", wszero.RESUME_SECONDS == grace == 10, "run_server(grace=30)"),
+        "missed messages": ("1000 per dropped page", wszero.MAX_MISSED_MESSAGES == 1000, "wszero.MAX_MISSED_MESSAGES = "),
+        "nesting depth": ("64", wszero.MAX_NESTING == 64, "wszero.MAX_NESTING = "),
+        "origins": ("this computer, private networks, `*.local`",
+                    inspect.signature(wszero.run_server).parameters["origins"].default is None,
+                    "run_server(origins=['https://example.com'])"),
+    }
+    assert sorted(rows) == sorted(expected)
+    for name, (default, true_default, change) in expected.items():
+        assert rows[name][1] == default, name
+        assert true_default, name
+        assert change in rows[name][3], name
