@@ -44,6 +44,29 @@ run_server()
 """
 
 
+def in_a_thread(coroutine):
+    """Run a coroutine to its end on a loop of its own, in a thread of its own, and return its result.
+
+    The browser tests' Playwright keeps an event loop running in the main
+    thread for the whole session, so asyncio.run() can't be called there.
+    """
+    outcome = {}
+
+    def main():
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed back to the test below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join(900)
+    assert not thread.is_alive(), "the clients never finished"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def open_files(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
@@ -74,11 +97,11 @@ def test_connecting_and_disconnecting_again_and_again_leaks_no_files_and_no_memo
     program = run(PROGRAM, args=["--no-reload"])
     pid = program.proc.pid
     count = 2000 if LONG else 300
-    asyncio.run(cycles(program.ws_url, 50))  # let the allocator and the caches settle first
+    in_a_thread(cycles(program.ws_url, 50))  # let the allocator and the caches settle first
     program.wait_for_stdout("bye Player 50\n")
     files, rss = open_files(pid), memory(pid)
 
-    asyncio.run(cycles(program.ws_url, count))
+    in_a_thread(cycles(program.ws_url, count))
     program.wait_for_stdout(f"bye Player {50 + count}\n")
     wait_for(lambda: open_files(pid) <= files,
              what=lambda: f"open files back to {files}; there are {open_files(pid)}")
@@ -130,7 +153,7 @@ def test_many_clients_coming_and_going_get_every_reply_exactly_once(run):
     program = run(PROGRAM, args=["--no-reload"])
     clients, messages = (500, 200) if LONG else (100, 50)
     seed = int(time.time()) if LONG else 11
-    replies = asyncio.run(asyncio.wait_for(classroom(program.ws_url, clients, messages, seed), 600))
+    replies = in_a_thread(asyncio.wait_for(classroom(program.ws_url, clients, messages, seed), 600))
 
     counts = collections.Counter((r["n"], r["seq"]) for r in replies)
     assert all(r["op"] == "echo" for r in replies)
