@@ -81,6 +81,7 @@ import functools
 import heapq
 import html
 import inspect
+import ipaddress
 import json
 import linecache
 import math
@@ -171,6 +172,7 @@ class Settings:
     grace: float = RESUME_SECONDS
     reload: bool = False        # run the program again when it is saved (the runner only)
     show_errors: bool = True    # show mistakes in a panel on the page, not only in its console
+    origins: object = None      # pages from other sites that may connect: a list, or "*" (see check_origin)
 
 
 class WszeroError(Exception):
@@ -213,6 +215,33 @@ def _as_json(value):
 def _type_name(value):
     return {dict: "an object", list: "a list", str: "a string", bool: "true or false",
             int: "a number", float: "a number", type(None): "null"}.get(type(value), "something else")
+
+
+# Control characters, lone surrogates, and the invisible marks that turn text right to left.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text):
+    """``text`` with every control character shown as an escape, like \\x1b or \\n.
+
+    Text from a page goes through this before it reaches the terminal, so a
+    page can't clear the teacher's screen, change the window's title, hide
+    what follows, or start a line that looks like one of wszero's.
+    """
+    text = str(text)
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def _escape(match):
+    char = match.group()
+    code = ord(char)
+    return _ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def _name(client):
+    """A client's name as the terminal shows it: the program may have set it from a page's text."""
+    return printable(client.name)
 
 
 class say:
@@ -263,7 +292,7 @@ class say:
 
     # -- mistakes in a message from a browser ----------------------------------
     def not_json(text):
-        return (f"This message isn't JSON, so wszero can't read it: {_short(text)}. "
+        return (f"This message isn't JSON, so wszero can't read it: {printable(_short(text))}. "
                 f"Send objects with send_message({{op: 'chat', text: 'hi'}}).")
 
     def binary():
@@ -285,14 +314,14 @@ class say:
                 f"{'connects' if op == 'connect' else 'disconnects'}.")
 
     def reserved_from_browser(op):
-        return f"A page can't send '{_short(op)}': ops starting with '{RESERVED}' belong to wszero."
+        return f"A page can't send '{printable(_short(op))}': ops starting with '{RESERVED}' belong to wszero."
 
     def unknown_op(op, known):
         close = difflib.get_close_matches(op, known, n=1, cutoff=0.6)
         hint = f" — did you mean '{close[0]}'?" if close else (
             f". The ops it knows are: {', '.join(sorted(known))}." if known else
             ". The program has no @on handlers yet.")
-        return f"No handler for '{_short(op)}'{hint}"
+        return f"No handler for '{printable(_short(op))}'{hint}"
 
     def wrong_type(op, name, value, wanted):
         return (f"The '{op}' message's '{name}' must be {wanted}, "
@@ -307,21 +336,33 @@ class say:
         if not sent:
             got = "the page sent no values"
         elif len(sent) <= 5:
-            got = f"the page sent {_names([_short(name, 30) for name in sent])}"
+            got = f"the page sent {_names([printable(_short(name, 30)) for name in sent])}"
         else:  # a page can send thousands: name a few
-            first = ", ".join(f"'{_short(name, 30)}'" for name in sent[:4])
+            first = ", ".join(f"'{printable(_short(name, 30))}'" for name in sent[:4])
             got = f"the page sent {first} and {len(sent) - 4} more"
         return (f"The '{op}' message needs {word} for {_names(names)}, but {got}. "
                 f"The handler is {handler.title}.")
 
     def unexpected(op, handler, names):
         takes = _names(handler.fillable) if handler.fillable else "the client"
-        text = (f"The '{op}' message has {_names(names)}, but the handler only takes {takes}. "
+        text = (f"The '{op}' message has {_names(map(printable, names))}, but the handler only takes {takes}. "
                 f"The handler is {handler.title}.")
         if handler.client_param in names and handler.client_param != "client":
             text += (f" Its first parameter, '{handler.client_param}', is always the client: "
                      f"write def {handler.func.__name__}(client, {handler.client_param}):")
         return text
+
+    def client_key(op, handler):
+        return (f"The '{op}' message has '{handler.client_param}', but that is the name of the handler's "
+                f"first parameter, which is always the client. The handler is {handler.title}.")
+
+    def too_deep():
+        return (f"This message has lists or objects nested more than {MAX_NESTING} deep, "
+                f"so wszero didn't read it. Send something flatter.")
+
+    def number_too_long():
+        return (f"This message has a number more than {sys.get_int_max_str_digits()} digits long, "
+                f"so wszero didn't read it.")
 
     # -- while running -----------------------------------------------------------
     def handler_failed_terminal(op, report, exc):
@@ -349,10 +390,23 @@ class say:
         return ""
 
     def cannot_send(what, key, value):
-        if isinstance(value, float):  # nan or inf: JSON has no way to write them
-            return f"{what} can't send '{key}': it was {value}, which isn't a number a browser understands."
+        where, part, why = unsendable(value, key) or (key, value, "type")
+        it = "it" if where == key else _short(where, 100)
+        if why == "number":  # nan or inf: JSON has no way to write them
+            return f"{what} can't send '{key}': {it} was {part}, which isn't a number a browser understands."
+        if why == "long":
+            return (f"{what} can't send '{key}': {it} was a whole number more than "
+                    f"{sys.get_int_max_str_digits()} digits long, too long to send.")
+        if why == "key":
+            return (f"{what} can't send '{key}': {it} has the key {_short(part)}, "
+                    f"but keys can only be text or numbers, like 'ada' or 3.")
+        if why == "itself":
+            return f"{what} can't send '{key}': it contains itself, so it would never end."
+        if why == "deep":
+            return f"{what} can't send '{key}': it has lists or dicts nested too deep to send."
+        inside = "" if where == key else f" inside it, at {_short(where, 100)}"
         return (f"{what} can only send text, numbers, True/False, None, lists and dicts, "
-                f"but '{key}' was {_short(value)}.")
+                f"but '{key}' {'had' if inside else 'was'} {_short(part)}{inside}.")
 
     def op_must_be_text(what, op):
         return f"{what}: the op must be text, like 'chat', not {_short(op)}."
@@ -429,22 +483,23 @@ class say:
         return f"{client.name}'s page has disconnected, so it can't send messages any more."
 
     def joined(client):
-        return f"{client.name} joined."
+        return f"{_name(client)} joined."
 
     def came_back(client):
-        return f"{client.name} lost its connection for a moment, and is back."
+        return f"{_name(client)} lost its connection for a moment, and is back."
 
     def wrong_version(version):
-        return (f"This page's wszero.js speaks version {_short(version, 20)}, but the server speaks "
+        return (f"This page's wszero.js speaks version {printable(_short(version, 20))}, but the server speaks "
                 f"version {PROTOCOL_VERSION}. Reload the page to get the new one.")
 
     def left(client):
-        return f"{client.name} left."
+        return f"{_name(client)} left."
 
     def too_slow(client):
-        return f"{client.name} stopped reading messages, so wszero disconnected it."
+        return f"{_name(client)} stopped reading messages, so wszero disconnected it."
 
     def page_error(message, where):
+        message, where = printable(message), printable(where)
         return f"Error in the page ({where}): {message}" if where else f"Error in the page: {message}"
 
     # -- start-up and stopping ------------------------------------------------------
@@ -549,6 +604,40 @@ class say:
     def method_not_allowed(method):
         return f"wszero only serves pages (GET and HEAD), not {method}."
 
+    # -- who may connect (each is one line in the terminal, and the answer's text) --
+    def origin_refused(origin):
+        origin = printable(_short(origin, 100))
+        if origin == "null":
+            return ("wszero turned away a page that has no address (Origin: null), like a page opened "
+                    "as a file. Open it from wszero's address instead, or let such pages in with "
+                    "run_server(origins=['null']).")
+        return (f"wszero turned away a page from {origin}: it isn't on this computer or this network. "
+                f"If you trust it, let it in with run_server(origins=['{origin}']).")
+
+    def host_refused(host):
+        host = printable(_short(host, 100))
+        return (f"wszero turned away a request for {host}: that isn't a name of this computer, so a web "
+                f"page may be playing a trick on the browser. If the name is right, let it in with "
+                f"run_server(origins=['http://{host}']).")
+
+    def unreadable_origin(origin):
+        return (f"wszero turned away a page whose address it can't read (Origin: {printable(_short(origin, 100))}). "
+                f"A page's address looks like http://localhost:8000.")
+
+    def unreadable_host(host):
+        return f"wszero turned away a request whose address it can't read (Host: {printable(_short(host, 100))})."
+
+    def two_headers(name):
+        return f"wszero turned away a request with more than one {name} header: a browser sends just one."
+
+    def origins_not_a_list(value):
+        return (f"run_server(origins=...) needs a list of page addresses, like origins=['https://example.com'], "
+                f"or '*' to let every page in, not {_short(value)}.")
+
+    def origin_not_an_address(value):
+        return (f"run_server(origins=...): {_short(repr(value))} isn't a page's address. "
+                f"Write it like 'https://example.com' or 'http://localhost:5173'.")
+
 
 def print_line(text, error=False):
     """Print one of wszero's own lines: the one way wszero writes to the terminal.  Any thread.
@@ -585,7 +674,7 @@ class Handler:
     """
 
     __slots__ = ("op", "func", "is_async", "required", "accepted", "any_key", "fillable", "title", "client_param",
-                 "types")
+                 "types", "clash")
 
     def __init__(self, op, func):
         self.op = op
@@ -606,6 +695,8 @@ class Handler:
             raise WszeroError(say.positional_only(op, func, signature))
         named = [p for p in rest if p.kind is not p.VAR_KEYWORD]
         self.any_key = len(named) < len(rest)
+        # With **values, a key named like the client parameter would fill it twice.
+        self.clash = self.client_param if self.any_key and params[0].kind is params[0].POSITIONAL_OR_KEYWORD else None
         self.fillable = [p.name for p in named]
         self.accepted = frozenset(self.fillable)
         self.required = frozenset(p.name for p in named if p.default is p.empty)
@@ -627,6 +718,8 @@ class Handler:
                                list(keys))
         if not self.any_key and not keys <= self.accepted:
             return say.unexpected(self.op, self, [k for k in params if k not in self.accepted])
+        if self.clash in keys:
+            return say.client_key(self.op, self)
         if self.types:
             for name, (convert, wanted) in self.types.items():
                 if name in params:
@@ -783,6 +876,40 @@ def on(op):
 # =============================================================================
 
 
+#: How deep lists and objects in a message may nest.  A game needs a few
+#: levels; past about a thousand, json.loads runs out of stack.
+MAX_NESTING = 64
+# A string, to its closing quote (or to the end of the text, if it has none).
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def too_deep(text):
+    """True when a message's lists and objects nest deeper than MAX_NESTING.
+
+    One pass that leaves out strings (and the escapes in them), so brackets
+    inside text don't count.  Pure.  A usual message costs well under a
+    microsecond; the worst 1 MiB message about as long as json.loads does.
+    """
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return False
+    # Deep nesting nearly always starts at once, so look at the start alone first.
+    return (len(text) > 4096 and _deeper_than_allowed(text[:4096])) or _deeper_than_allowed(text)
+
+
+def _deeper_than_allowed(text):
+    """too_deep() for the whole of text, or for its start: a string cut short runs to the end."""
+    if '"' in text:
+        text = _STRING.sub("", text)
+    depth = 0
+    for bracket in _NOT_BRACKET.sub("", text):
+        depth += _DEPTH_STEP[bracket]
+        if depth > MAX_NESTING:
+            return True
+    return False
+
+
 class MessageError(Exception):
     """A message a browser sent that can't be handled; str() says why.
 
@@ -802,10 +929,16 @@ def read_message(text, handlers):
     Raises MessageError with the explanation for the page when the message
     can't be handled.  Pure: no sockets, no threads.
     """
+    if too_deep(text):
+        raise MessageError(say.too_deep())
     try:
         msg = json.loads(text)
-    except ValueError:
+    except json.JSONDecodeError:
         raise MessageError(say.not_json(text)) from None
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        raise MessageError(say.number_too_long()) from None
+    except RecursionError:  # too_deep() keeps this from happening; never let it close a connection
+        raise MessageError(say.too_deep()) from None
     if type(msg) is not dict:
         raise MessageError(say.not_object(msg))
     reply_id = msg.pop(REPLY_KEY, None) if REPLY_KEY in msg else None
@@ -887,10 +1020,78 @@ def encode(op, params, what="send()"):
     except (TypeError, ValueError):
         for key, value in params.items():
             try:
-                json.dumps(value, allow_nan=False)
+                _dumps(value)
             except (TypeError, ValueError):
                 raise TypeError(say.cannot_send(what, key, value)) from None
         raise
+
+
+def unsendable(value, name):
+    """The first part of ``value`` JSON can't carry, as (where, part, why), or None.
+
+    ``where`` is written as the program would write it, like scores['ada'][2],
+    starting from ``name``.  ``why`` is "type", "number" (nan or infinity),
+    "long" (an int with too many digits), "key" (a dict key that isn't text
+    or a number), "itself" (it contains itself) or "deep" (nested too deep).
+    Pure; it walks the value without recursion, so any depth is safe.
+    """
+    steps = [(None, name)]  # (the step before, "['ada']"): where each part is, built only when needed
+    stack = [(value, 0)]
+    seen = set()  # lists and dicts already walked: a shared one is fine, and a loop ends
+
+    def where(step):
+        path = []
+        while step is not None:
+            step, text = steps[step]
+            path.append(text)
+        return "".join(reversed(path))
+
+    while stack:
+        part, step = stack.pop()
+        if part is None or isinstance(part, (str, bool)):
+            continue
+        if isinstance(part, float):
+            if not math.isfinite(part):
+                return where(step), part, "number"
+        elif isinstance(part, int):
+            if _too_long(part):
+                return where(step), part, "long"
+        elif isinstance(part, (list, tuple, dict)):
+            if id(part) in seen:
+                continue
+            seen.add(id(part))
+            if isinstance(part, dict):
+                for key in part:
+                    if not (key is None or isinstance(key, (str, int, float))) or (
+                            isinstance(key, float) and not math.isfinite(key)) or (
+                            isinstance(key, int) and _too_long(key)):
+                        return where(step), key, "key"
+                inside = [(v, f"[{k!r}]") for k, v in part.items()]
+            else:
+                inside = [(v, f"[{i}]") for i, v in enumerate(part)]
+            for v, text in reversed(inside):
+                steps.append((step, text))
+                stack.append((v, len(steps) - 1))
+        else:
+            return where(step), part, "type"
+    try:
+        _dumps(value)
+    except ValueError as problem:  # nothing wrong in any one part: it loops, or it is too deep
+        return name, value, "itself" if "Circular" in str(problem) else "deep"
+    except TypeError:
+        pass
+    return None
+
+
+def _too_long(number):
+    """True for an int with more digits than Python turns into text (4300 unless changed)."""
+    if number.bit_length() < 10_000:  # under 3,011 digits
+        return False
+    try:
+        int.__repr__(number)
+    except ValueError:
+        return True
+    return False
 
 
 def error_message(text, about=None, reply_id=None):
@@ -903,7 +1104,15 @@ def error_message(text, about=None, reply_id=None):
     return _dumps(msg)
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def _dumps(value):
+    """The JSON text of value.  ValueError or TypeError for what JSON can't carry, never RecursionError."""
+    try:
+        return _encode(value)
+    except RecursionError:  # a value nested too deep: the same kind of mistake as nan
+        raise ValueError("nested too deep") from None
 
 
 # =============================================================================
@@ -938,6 +1147,10 @@ def short_traceback(exc):
         frames = []  # Python shows the file and line of the mistake itself
     report.stack = traceback.StackSummary.from_list(frames)
     text = "".join(report.format())
+    last = "".join(report.format_exception_only())
+    if not isinstance(exc, SyntaxError) and text.endswith(last):  # the error's own text may be a page's
+        text = text[: -len(last)] + printable(last[:-1]) + "\n"
+    text = "\n".join(map(printable, text.split("\n")))
     return text.rstrip("\n") + _did_you_mean(exc) + "\n", where
 
 
@@ -1976,7 +2189,7 @@ def _print_job(client, text, error=False):
 
 
 def _refuse_job(client, text, about, reply_id):
-    print_line(f"{client.name}: {text}", error=True)
+    print_line(f"{_name(client)}: {text}", error=True)
     client._server.post(client, error_message(text, about, reply_id).encode())
 
 
@@ -2019,6 +2232,7 @@ class Server:
         self.ready = threading.Event()
         self.stop_requested = None
         self.reload = LiveReload(self, path) if path and settings.reload else None
+        self.origins = Origins(settings.origins)  # which pages may connect: see check_origin()
 
     # -- sending -----------------------------------------------------------------------
     def post(self, target, data):
@@ -2345,6 +2559,9 @@ class Server:
         if open_connections(self.ws_server) > self.max_connections:
             self.turn_away()
             return _response(503, "Service Unavailable", say.too_many_connections_page())
+        refused = self.origins.refusal(request, socket=request.path.partition("?")[0] == SOCKET_PATH)
+        if refused:
+            return refused
         return answer_http(request, self.folder, self.playground, self.reload and self.reload.loaded)
 
     def turn_away(self):
@@ -2748,6 +2965,191 @@ def safe_path(url_path):
     return parts
 
 
+# -- Who may connect: origins and Host names ---------------------------------------
+# A page on any website can open a websocket to any address its browser can
+# reach, a wszero server on the classroom's network included.  So a socket is
+# opened only for pages on this computer, on a private network, at the same
+# address as wszero, or named in run_server(origins=[...]).  A site can also
+# point its own name at a classroom computer (DNS rebinding), and its pages
+# then count as the same address: the Host header catches that, because it
+# must be an address or a name this computer has.
+
+_LOCAL_NETWORKS = tuple(ipaddress.ip_network(net) for net in (
+    "127.0.0.0/8", "::1/128",  # this computer
+    # Private networks, written out: ipaddress's is_private also covers
+    # documentation and reserved ranges, which are no classroom's network.
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "fc00::/7", "fe80::/10"))
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::([0-9]{1,5}))?", re.ASCII)
+_ORIGIN = re.compile(r"([a-z][a-z0-9+.-]*)://(.*)", re.ASCII | re.DOTALL)
+
+
+def split_host(text):
+    """(host, port) for a Host header like 'localhost:8000' or '[::1]:8000', or None if it isn't one.
+
+    The host is an ``ipaddress`` address for an address, and otherwise a
+    lower-case name without a final dot; the port is None when there is none.
+    """
+    match = _HOST.fullmatch(text.lower())
+    if match is None:
+        return None
+    host, port = match.groups()
+    if port is not None and int(port) > 65535:
+        return None
+    if host.startswith("["):
+        try:
+            host = ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return None
+    else:
+        host = host[:-1] if host.endswith(".") else host  # "localhost." is localhost
+        try:
+            host = ipaddress.IPv4Address(host)
+        except ValueError:
+            if not host or ".." in host or host.startswith("."):
+                return None
+    return host, None if port is None else int(port)
+
+
+def split_origin(text):
+    """(scheme, host, port) for an Origin like 'http://localhost:5173', or None if it isn't one.
+
+    An origin has no user name, path or trailing slash: browsers never send them.
+    """
+    match = _ORIGIN.fullmatch(text.lower())
+    where = match and split_host(match.group(2))
+    return None if not where else (match.group(1), *where)
+
+
+def is_local(host):
+    """True for this computer, the private networks a classroom uses, and *.local names."""
+    if isinstance(host, str):
+        return host == "localhost" or host.endswith((".localhost", ".local"))
+    if host.version == 6 and host.ipv4_mapped:
+        host = host.ipv4_mapped  # ::ffff:192.168.1.5 is 192.168.1.5
+    return any(host in network for network in _LOCAL_NETWORKS)
+
+
+def origins_setting(origins):
+    """run_server's ``origins=``, as "*" or a frozenset of lower-case origins.
+
+    A single origin may be given as text.  WszeroError explains a setting
+    that is neither.
+    """
+    if origins is None:
+        return frozenset()
+    if isinstance(origins, str):
+        origins = [origins]
+    if not isinstance(origins, (list, tuple, set, frozenset)):
+        raise WszeroError(say.origins_not_a_list(origins))
+    allowed = set()
+    for origin in origins:
+        text = origin.lower().rstrip("/") if isinstance(origin, str) else ""
+        if text == "*":
+            return "*"
+        if text != "null" and split_origin(text) is None:
+            raise WszeroError(say.origin_not_an_address(origin))
+        allowed.add(text)
+    return frozenset(allowed)
+
+
+def own_names():
+    """This computer's names, as a browser on the network may write them: with and without .local."""
+    name = socket.gethostname().lower().rstrip(".")
+    names = {name, name.split(".")[0]} - {""}
+    return frozenset(names | {n + ".local" for n in names})
+
+
+def check_host(hosts, allowed=frozenset(), names=frozenset()):
+    """None when a request's Host headers may be answered; else (status, sentence).
+
+    ``hosts`` is every Host header of the request.  An address is fine, and
+    so are localhost, *.localhost, *.local, this computer's ``names`` and
+    the names of the ``allowed`` origins.  Any other name means a web page
+    may have pointed its own name at this computer.  Pure.
+    """
+    if allowed == "*" or not hosts:
+        return None  # no Host: not a browser
+    if len(hosts) > 1:
+        return 400, say.two_headers("Host")
+    where = split_host(hosts[0])
+    if where is None:
+        return 400, say.unreadable_host(hosts[0])
+    host = where[0]
+    if not isinstance(host, str) or is_local(host) or host in names:
+        return None
+    if any(split_origin(origin)[1] == host for origin in allowed if origin != "null"):
+        return None
+    return 403, say.host_refused(hosts[0])
+
+
+def check_origin(origins, hosts, allowed=frozenset(), names=frozenset()):
+    """None when a websocket may open for these Origin and Host headers; else (status, sentence).
+
+    ``origins`` and ``hosts`` are every Origin and Host header of the
+    handshake.  It may open with no Origin (not a browser), or from a page at
+    the same host as Host on any port, on this computer (localhost,
+    *.localhost, 127.0.0.0/8, ::1), on a private network, at a *.local name,
+    or in ``allowed`` ("*": every page).  The Host must pass check_host.
+    A malformed request gets 400, a page from elsewhere 403.  Pure.
+    """
+    if allowed == "*":
+        return None
+    if len(origins) > 1:
+        return 400, say.two_headers("Origin")
+    problem = check_host(hosts, allowed, names)
+    if problem is not None or not origins:
+        return problem
+    origin = origins[0].lower()
+    if origin in allowed:
+        return None
+    if origin == "null":  # a page opened as a file, or a sandboxed frame
+        return 403, say.origin_refused(origins[0])
+    parts = split_origin(origin)
+    if parts is None:
+        return 400, say.unreadable_origin(origins[0])
+    scheme, host, _ = parts
+    if scheme in ("http", "https"):
+        here = split_host(hosts[0]) if hosts else None
+        if (here is not None and host == here[0]) or is_local(host):
+            return None
+    return 403, say.origin_refused(origins[0])
+
+
+class Origins:
+    """The run_server(origins=...) setting, and the check each request passes first.
+
+    Each refusal is told in the terminal once, so a page that keeps knocking
+    can't fill it.  Loop thread only.
+    """
+
+    TOLD_AT_MOST = 100  # different refusals told; past that they are only answered
+
+    def __init__(self, setting=None):
+        self.allowed = origins_setting(setting)
+        self.names = own_names()
+        self.told = set()
+
+    def refusal(self, request, socket=True):
+        """None when the request may go on; else the answer that refuses it.
+
+        A websocket handshake (``socket``) is checked with check_origin; a
+        page with check_host, since any site may load /wszero.js.
+        """
+        headers = request.headers
+        hosts = headers.get_all("Host")
+        if socket:
+            problem = check_origin(headers.get_all("Origin"), hosts, self.allowed, self.names)
+        else:
+            problem = check_host(hosts, self.allowed, self.names)
+        if problem is None:
+            return None
+        status, text = problem
+        if text not in self.told and len(self.told) < self.TOLD_AT_MOST:
+            self.told.add(text)
+            print_line(text, error=True)
+        return _response(status, "Forbidden" if status == 403 else "Bad Request", text)
+
+
 @functools.lru_cache(maxsize=64)  # asked on every request: look at the disk (and open a zip) once
 def in_zip(path):
     """The ``zipfile.Path`` of a file or folder inside a zip (a .pyz bundle), or None.
@@ -2964,7 +3366,7 @@ def answer_http(request, folder, playground, loaded=None):
     """
     try:
         path = request.path.partition("?")[0]
-        upgrade = request.headers.get("Upgrade", "").lower() == "websocket"
+        upgrade = any(value.lower() == "websocket" for value in request.headers.get_all("Upgrade"))
         if path == SOCKET_PATH:
             return None if upgrade else _response(426, "Upgrade Required", say.socket_address())
         method = getattr(request, "method", "GET")
@@ -3933,7 +4335,8 @@ def _parse_options(argv):
     return options, rest
 
 
-def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=RESUME_SECONDS, show_errors=True):
+def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=RESUME_SECONDS, show_errors=True,
+               origins=None):
     """Serve the pages next to the program and its handlers, until Ctrl+C.
 
     ``python app.py --port 9000 --open`` works as well as the keywords.
@@ -3941,8 +4344,13 @@ def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=
     come back as the same client before its disconnect handler runs.
     ``show_errors=False`` keeps errors out of the pages' error panel (for a
     finished game); the browser's console still shows them.
+    ``origins`` lets pages from other sites connect, like
+    ``origins=['https://example.com']`` (``'*'``: every page).
     """
-    settings = Settings(port=port, open=open, window=window, host=host, grace=grace, show_errors=show_errors)
+    global _serving
+    _serving = True  # asked to serve: whatever happens next explains itself
+    settings = Settings(port=port, open=open, window=window, host=host, grace=grace, show_errors=show_errors,
+                        origins=origins)
     if _runner_settings is not None:
         _runner_settings.append(settings)
         return

@@ -9,6 +9,9 @@ Handlers are written into a small program file (chat.py) in a temporary
 folder, so the messages name "chat.py, line N" exactly as a child would see.
 """
 
+import inspect
+import json
+import os
 import textwrap
 import types
 
@@ -440,11 +443,145 @@ def test_unexpected_value_for_a_handler_that_takes_only_the_client_reads_plainly
         "The 'ping' message has 'x', but the handler only takes the client. The handler is ping(client).")
 
 
+def test_a_value_named_like_the_client_for_a_star_star_handler_is_explained(handlers):
+    assert mistake('{"op": "anything", "client": "Ada"}', handlers) == (
+        "The 'anything' message has 'client', but that is the name of the handler's first parameter, "
+        "which is always the client. The handler is anything(client, **values).")
+
+
+def test_a_value_named_like_a_positional_only_client_goes_into_star_star_values(tmp_path):
+    registry = register(tmp_path, "anything", """\
+        def anything(client, /, **values):
+            pass
+        """)
+    assert wszero.read_message('{"op": "anything", "client": "Ada"}', registry.handlers)[1] == {"client": "Ada"}
+
+
 def test_page_errors_are_read_by_wszeros_own_handler(handlers):
     handler, params, _ = wszero.read_message(
         '{"op": "wszero:page-error", "message": "oops", "where": "index.html, line 3"}', handlers)
     assert handler is wszero.BUILT_IN["wszero:page-error"]
     assert params == {"message": "oops", "where": "index.html, line 3"}
+
+
+TOO_DEEP = ("This message has lists or objects nested more than 64 deep, so wszero didn't read it. "
+            "Send something flatter.")
+
+
+def nested(depth, inner="1"):
+    """A value `depth` lists deep, as JSON text."""
+    return "[" * depth + inner + "]" * depth
+
+
+def test_message_nested_64_deep_is_read(handlers):
+    handler, params, _ = wszero.read_message('{"op": "anything", "v": ' + nested(63) + "}", handlers)
+    assert handler.op == "anything"
+    assert params["v"] == eval(nested(63))
+
+
+def test_message_nested_65_deep_is_refused_with_a_sentence(handlers):
+    assert mistake('{"op": "anything", "v": ' + nested(64) + "}", handlers) == TOO_DEEP
+
+
+@pytest.mark.parametrize("text", [nested(1_000), nested(100_000), "[" * 500_000, "{\"a\":" * 100_000],
+                         ids=["1,000 deep", "100,000 deep", "never closed", "objects"])
+def test_message_nested_far_too_deep_is_refused_with_a_sentence_not_a_recursion_error(handlers, text):
+    assert mistake(text, handlers) == TOO_DEEP
+
+
+@pytest.mark.parametrize("text", ["[" * 100, "]" * 100 + "[" * 60, '\\"' + "[" * 100, "{" * 30 + "[" * 30])
+def test_brackets_inside_text_do_not_count_as_nesting(handlers, text):
+    message = json.dumps({"op": "chat", "text": text})
+    assert wszero.read_message(message, handlers)[1] == {"text": text}
+
+
+def test_brackets_after_an_unfinished_string_do_not_count_as_nesting(handlers):
+    assert mistake('{"op": "chat", "text": "' + "[" * 100, handlers).startswith("This message isn't JSON")
+
+
+def test_message_with_a_number_longer_than_4300_digits_is_refused_with_a_sentence(handlers):
+    assert mistake('{"op": "move", "x": ' + "9" * 4301 + ', "y": 1}', handlers) == (
+        "This message has a number more than 4300 digits long, so wszero didn't read it.")
+
+
+def test_message_with_a_4300_digit_number_is_read(handlers):
+    assert wszero.read_message('{"op": "move", "x": ' + "9" * 4300 + ', "y": 1}', handlers)[1]["x"] == 10 ** 4300 - 1
+
+
+# =============================================================================
+# Text from a page, shown in the terminal
+# =============================================================================
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("\x1b[2J", r"\x1b[2J"),                       # clears the screen
+    ("\x1b]0;hacked\x07", r"\x1b]0;hacked\x07"),  # sets the window's title
+    ("\x1b[8mhidden", r"\x1b[8mhidden"),           # hides what follows
+    ("a\rb", r"a\rb"),
+    ("a\nPlayer 2 left.", r"a\nPlayer 2 left."),
+    ("a\tb", r"a\tb"),
+    ("\x00\x01\x1f", r"\x00\x01\x1f"),
+    ("\x7f", r"\x7f"),
+    ("\x9b2J", r"\x9b2J"),                         # the one-character CSI
+    ("\x80\x85\x9f", r"\x80\x85\x9f"),
+    ("abc\u202edcba", r"abc\u202edcba"),           # turns the rest right to left
+    ("\u2066\u2069\u200e\u200f\u061c", r"\u2066\u2069\u200e\u200f\u061c"),
+    ("\u2028\u2029", r"\u2028\u2029"),             # line and paragraph separators
+    ("\ud800", r"\ud800"),                         # half of an emoji: no terminal can print it
+    ("Zoë 😀", "Zoë 😀"),
+    ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),  # joined emoji stay whole
+    ("C:\\Users\\ada", "C:\\Users\\ada"),
+    ("", ""),
+])
+def test_printable_shows_control_characters_as_escapes(text, shown):
+    assert wszero.printable(text) == shown
+
+
+def test_printable_shows_a_name_that_is_not_text():
+    assert wszero.printable(42) == "42"
+
+
+class Named:
+    def __init__(self, name):
+        self.name = name
+
+
+CLEAR = "\x1b[2J"
+
+
+def visible(sentence):
+    """The sentence shows CLEAR as an escape, and holds no control character at all."""
+    assert r"\x1b[2J" in sentence, sentence
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in sentence), sentence
+    return True
+
+
+@pytest.mark.parametrize("sentence", [
+    pytest.param(lambda: wszero.say.not_json(CLEAR), id="not_json"),
+    pytest.param(lambda: wszero.say.reserved_from_browser("wszero:" + CLEAR), id="reserved op"),
+    pytest.param(lambda: wszero.say.unknown_op(CLEAR, ["chat"]), id="unknown op"),
+    pytest.param(lambda: wszero.say.page_error(CLEAR, "index.html, line 3"), id="page error message"),
+    pytest.param(lambda: wszero.say.page_error("oops", CLEAR), id="page error where"),
+    pytest.param(lambda: wszero.say.joined(Named(CLEAR)), id="joined"),
+    pytest.param(lambda: wszero.say.came_back(Named(CLEAR)), id="came back"),
+    pytest.param(lambda: wszero.say.left(Named(CLEAR)), id="left"),
+    pytest.param(lambda: wszero.say.too_slow(Named(CLEAR)), id="too slow"),
+    pytest.param(lambda: wszero.say.wrong_version(CLEAR), id="wrong version"),
+    pytest.param(lambda: wszero.say.origin_refused("http://" + CLEAR), id="origin refused"),
+    pytest.param(lambda: wszero.say.host_refused(CLEAR), id="host refused"),
+    pytest.param(lambda: wszero.say.unreadable_origin(CLEAR), id="unreadable origin"),
+    pytest.param(lambda: wszero.say.unreadable_host(CLEAR), id="unreadable host"),
+])
+def test_every_sentence_with_a_pages_text_shows_control_characters_as_escapes(sentence):
+    assert visible(sentence())
+
+
+def test_an_unexpected_key_with_control_characters_is_shown_as_escapes(handlers):
+    assert visible(mistake(json.dumps({"op": "ping", CLEAR: 1}), handlers))
+
+
+def test_an_unknown_op_with_control_characters_is_shown_as_escapes(handlers):
+    assert visible(mistake(json.dumps({"op": CLEAR}), handlers))
 
 
 # =============================================================================
@@ -463,11 +600,12 @@ def test_encode_names_the_value_it_cannot_send():
         "broadcast() can only send text, numbers, True/False, None, lists and dicts, but 'picture' was {1, 2}.")
 
 
-def test_encode_names_a_value_hidden_inside_a_list():
+def test_encode_names_a_value_hidden_inside_a_list_and_where_it_is():
     with pytest.raises(TypeError) as problem:
         wszero.encode("chat", {"ok": 1, "things": [1, b"bytes"]})
     assert str(problem.value) == (
-        "send() can only send text, numbers, True/False, None, lists and dicts, but 'things' was [1, b'bytes'].")
+        "send() can only send text, numbers, True/False, None, lists and dicts, "
+        "but 'things' had b'bytes' inside it, at things[1].")
 
 
 def test_encode_refuses_nan():
@@ -475,6 +613,68 @@ def test_encode_refuses_nan():
         wszero.encode("score", {"points": float("nan")})
     assert str(problem.value) == (
         "send() can't send 'points': it was nan, which isn't a number a browser understands.")
+
+
+def cannot_encode(**params):
+    """The sentence encode() raises, as TypeError, for values JSON can't carry."""
+    with pytest.raises(TypeError) as problem:
+        wszero.encode("score", params)
+    return str(problem.value)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf")], ids=["inf", "-inf"])
+def test_encode_refuses_infinity(value):
+    assert cannot_encode(points=value) == (
+        f"send() can't send 'points': it was {value}, which isn't a number a browser understands.")
+
+
+def test_encode_finds_nan_deep_inside_dicts_and_lists_and_says_where():
+    assert cannot_encode(scores={"ada": [1, {"bonus": float("nan")}]}) == (
+        "send() can't send 'scores': scores['ada'][1]['bonus'] was nan, which isn't a number a browser understands.")
+
+
+def test_encode_refuses_an_int_with_more_than_4300_digits():
+    assert cannot_encode(big=10 ** 4300) == (
+        "send() can't send 'big': it was a whole number more than 4300 digits long, too long to send.")
+
+
+def test_encode_sends_an_int_with_exactly_4300_digits():
+    assert wszero.encode("score", {"big": 10 ** 4299}) == '{"op":"score","big":1' + "0" * 4299 + "}"
+
+
+def test_encode_finds_a_long_int_inside_a_list():
+    assert cannot_encode(data={"rows": [[1, 2], [3, 7 ** 6000]]}) == (
+        "send() can't send 'data': data['rows'][1][1] was a whole number more than 4300 digits long, "
+        "too long to send.")
+
+
+def test_encode_refuses_a_dict_key_that_is_not_text_or_a_number():
+    assert cannot_encode(board={"row": {(1, 2): "x"}}) == (
+        "send() can't send 'board': board['row'] has the key (1, 2), "
+        "but keys can only be text or numbers, like 'ada' or 3.")
+
+
+def test_encode_refuses_a_list_that_contains_itself():
+    board = [1, 2]
+    board.append(board)
+    assert cannot_encode(board=board) == "send() can't send 'board': it contains itself, so it would never end."
+
+
+def test_encode_sends_the_same_list_twice_as_two_copies():
+    row = [0, 0]
+    assert wszero.encode("board", {"rows": [row, row]}) == '{"op":"board","rows":[[0,0],[0,0]]}'
+
+
+def test_encode_refuses_a_value_nested_deeper_than_python_can_write_with_a_sentence():
+    tree = []
+    for _ in range(5_000):  # json gives up at about 1,000
+        tree = [tree]
+    assert cannot_encode(tree=tree) == "send() can't send 'tree': it has lists or dicts nested too deep to send."
+
+
+def test_a_handlers_return_value_that_cannot_be_sent_is_named_in_the_sentence():
+    assert wszero.say.cannot_send("A handler's return", "result", {"x": [float("nan")]}) == (
+        "A handler's return can't send 'result': result['x'][0] was nan, which isn't a number a browser understands.")
 
 
 def test_encode_refuses_an_op_that_is_not_text():
@@ -762,7 +962,8 @@ def test_short_traceback_keeps_pythons_did_you_mean_hint(tmp_path):
     assert where == "chat.py, line 4"
 
 
-# =============================================================================
+# ======================================================================
+
 # Tips for mistakes children often make
 # =============================================================================
 
@@ -826,3 +1027,49 @@ def test_handler_failure_without_a_tip_is_the_traceback_alone(tmp_path):
         "Oops! The 'half' handler hit a problem:\n" + text.rstrip("\n"))
     assert wszero.say.handler_failed_browser("half", exc, where) == (
         "The 'half' handler hit a problem: ZeroDivisionError: division by zero (chat.py, line 2)")
+
+
+def test_short_traceback_shows_control_characters_in_the_error_as_escapes(tmp_path):
+    names = program(tmp_path, """\
+        def chat(client, text):
+            raise ValueError(text)
+        """)
+    text, _ = wszero.short_traceback(failure(names["chat"], text="\x1b[2J\x07\nPlayer 9 left."))
+    assert text.endswith("    raise ValueError(text)\nValueError: \\x1b[2J\\x07\\nPlayer 9 left.\n")
+    assert "\x1b" not in text and "\x07" not in text
+
+
+# =============================================================================
+# The README's table of limits
+# =============================================================================
+
+
+def test_the_readmes_limits_table_names_each_real_setting_with_its_default():
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md"),
+              encoding="utf-8") as f:
+        readme = f.read()
+    section = readme.split("### Limits, and why", 1)[1].split("\n## ", 1)[0]
+    rows = {cells[0]: cells for cells in
+            ([c.strip() for c in line.strip("|").split("|")] for line in section.splitlines()
+             if line.startswith("| ") and not line.startswith("| limit") and not line.startswith("|---"))}
+    grace = inspect.signature(wszero.run_server).parameters["grace"].default
+    expected = {
+        "message size": ("1 MiB", wszero.MAX_MESSAGE_BYTES == 1024 * 1024, "wszero.MAX_MESSAGE_BYTES = "),
+        "waiting messages": ("256 per page", wszero.MAX_WAITING_MESSAGES == 256, "wszero.MAX_WAITING_MESSAGES = "),
+        "unsent bytes": ("4 MiB per page", wszero.MAX_UNSENT_BYTES == 4 * 1024 * 1024, "wszero.MAX_UNSENT_BYTES = "),
+        "sends from a thread": ("256 waiting", wszero.MAX_WAITING_SENDS == 256, "wszero.MAX_WAITING_SENDS = "),
+        "connections": ("as many as the computer allows, less 64", wszero.SPARE_FILES == 64, "ulimit -n"),
+        "a handler that holds everyone up": ("told after 3 seconds", wszero.STUCK_SECONDS == 3,
+                                             "wszero.STUCK_SECONDS = "),
+        "resume seconds": ("10", wszero.RESUME_SECONDS == grace == 10, "run_server(grace=30)"),
+        "missed messages": ("1000 per dropped page", wszero.MAX_MISSED_MESSAGES == 1000, "wszero.MAX_MISSED_MESSAGES = "),
+        "nesting depth": ("64", wszero.MAX_NESTING == 64, "wszero.MAX_NESTING = "),
+        "origins": ("this computer, private networks, `*.local`",
+                    inspect.signature(wszero.run_server).parameters["origins"].default is None,
+                    "run_server(origins=['https://example.com'])"),
+    }
+    assert sorted(rows) == sorted(expected)
+    for name, (default, true_default, change) in expected.items():
+        assert rows[name][1] == default, name
+        assert true_default, name
+        assert change in rows[name][3], name

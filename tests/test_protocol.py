@@ -358,6 +358,20 @@ MISTAKE_CASES = [
         "Its first parameter, 'text', is always the client: write def shout(client, text):",
         "shout", id="handler forgot the client parameter"),
     pytest.param(
+        '{"op": "echo", "text": ' + "[" * 65 + "]" * 65 + "}",
+        "This message has lists or objects nested more than 64 deep, so wszero didn't read it. "
+        "Send something flatter.",
+        None, id="nested 65 deep"),
+    pytest.param(
+        "[" * 100_000 + "]" * 100_000,
+        "This message has lists or objects nested more than 64 deep, so wszero didn't read it. "
+        "Send something flatter.",
+        None, id="nested 100,000 deep"),
+    pytest.param(
+        '{"op": "echo", "text": ' + "9" * 5000 + "}",
+        "This message has a number more than 4300 digits long, so wszero didn't read it.",
+        None, id="a 5,000-digit number"),
+    pytest.param(
         '{"op": "chat", "text": "hi", "client": "Ada"}',
         "The 'chat' message has 'client', but the handler only takes 'text' and 'colour'. "
         "The handler is chat(client, text, colour='black').",
@@ -486,6 +500,63 @@ run_server()
         program.wait_for_stderr("Oops! The 'boom' handler hit a problem:\n")
         ada.send("echo", text="still here")
         expect(ada, {"op": "echo", "text": "still here"})
+
+
+NUMBERS = """\
+from wszero import *
+
+@on('nan')
+def nan(client):
+    client.send('scores', scores={'ada': [1, float('nan')]})
+
+@on('huge')
+def huge(client):
+    broadcast('huge', n=10 ** 5000)
+
+@on('deep')
+def deep(client):
+    tree = []
+    for _ in range(5000):
+        tree = [tree]
+    return tree
+
+@on('echo')
+def echo(client, text):
+    client.send('echo', text=text)
+
+run_server()
+"""
+
+
+@pytest.mark.parametrize("op, error", [
+    ("nan", "TypeError: send() can't send 'scores': scores['ada'][1] was nan, "
+            "which isn't a number a browser understands."),
+    ("huge", "TypeError: broadcast() can't send 'n': it was a whole number more than 4300 digits long, "
+             "too long to send."),
+])
+def test_a_value_json_cant_carry_is_explained_at_the_programs_line(run, op, error):
+    program = run(NUMBERS)
+    line = line_of(NUMBERS, "client.send('scores'" if op == "nan" else "broadcast('huge'")
+    with program.client() as ada:
+        ada.send(op)
+        expect(ada, {"op": "wszero:error", "about": op,
+                     "error": f"The '{op}' handler hit a problem: {error} (app.py, line {line})"})
+        program.wait_for_stderr(error)
+        ada.send("echo", text="still here")
+        expect(ada, {"op": "echo", "text": "still here"})
+    report = program.stderr.split(f"Oops! The '{op}' handler hit a problem:", 1)[1]
+    assert [f.rsplit("/", 1)[-1] for f in re.findall(r'File "([^"]+)"', report)] == ["app.py"]
+
+
+def test_a_handler_returning_a_value_nested_too_deep_gets_a_sentence_and_the_game_goes_on(run):
+    program = run(NUMBERS)
+    with program.client() as ada:
+        request(ada, "deep", 7)
+        expect(ada, {"op": "wszero:error", "id": 7,
+                     "error": "A handler's return can't send 'result': it has lists or dicts nested too deep to send."})
+        ada.send("echo", text="still here")
+        expect(ada, {"op": "echo", "text": "still here"})
+    assert "Traceback" not in program.stderr
 
 
 # =============================================================================
