@@ -1359,6 +1359,8 @@ class Game:
     def _tick(self, job):
         """Holding the baton: run a timer's function (job.handler is the Timer)."""
         timer = job.handler
+        if timer.cancelled:  # cancelled while this tick waited for its turn
+            return self.finished(job)
         self.running_on = threading.get_ident()
         try:
             timer.function(*timer.args, **timer.kwargs)
