@@ -336,17 +336,17 @@ class say:
 
     # -- timers ----------------------------------------------------------------------
     def timer_seconds(what, seconds):
-        return f"{what} needs a number of seconds more than 0, like every(1, tick), not {_short(seconds)}."
+        return f"{what} needs a number of seconds more than 0, like every(1, tick), not {_short(repr(seconds))}."
 
     def timer_not_function(what, thing):
-        return f"{what} needs the name of a function to run, like every(1, tick), but got {_short(thing)}."
+        return f"{what} needs the name of a function to run, like every(1, tick), but got {_short(repr(thing))}."
 
     def timer_async(what, function):
         return (f"{what} runs plain functions, but {_function_name(function)} is 'async def'. "
                 f"Write it with plain 'def' (time.sleep works there).")
 
     def timer_values(what, function, args, kwargs):
-        given = [_short(a, 20) for a in args] + [f"{k}={_short(v, 20)}" for k, v in kwargs.items()]
+        given = [_short(repr(a), 20) for a in args] + [f"{k}={_short(repr(v), 20)}" for k, v in kwargs.items()]
         try:
             signature = str(inspect.signature(function))
         except (TypeError, ValueError):
