@@ -12,7 +12,6 @@ machine keeps, but that a drifting or bursting clock would not.
 """
 
 import os
-import re
 import sys
 import time
 
