@@ -2219,7 +2219,10 @@ class TestClient:
         return self._run(handler, page.client, values)
 
     def _run(self, handler, client, values):
-        previous, self.running_on = self.running_on, threading.get_ident()
+        global _server, _game
+        previous = self.running_on, _server, _game
+        self.running_on = threading.get_ident()
+        _server = _game = self  # with two TestClients at once, each program reaches its own pages
         try:
             result = handler.func(client, **values)
             if handler.is_async:
@@ -2230,7 +2233,7 @@ class TestClient:
                     loop.close()
             return result
         finally:
-            self.running_on = previous
+            self.running_on, _server, _game = previous
 
     def post(self, target, data):
         """As Server.post: what a page gets goes in its ``received``."""
