@@ -2172,6 +2172,7 @@ class TestClient:
     def __enter__(self):
         global _server, _game
         self._saved = _server, _game, list(sys.path)
+        self._modules = set(sys.modules)  # the program's own modules are forgotten afterwards
         _server = _game = self
         sys.path.insert(0, os.path.dirname(self.path))  # the program may import its neighbours
         try:
@@ -2189,6 +2190,10 @@ class TestClient:
         for _, _, timer in self._due:
             timer.cancel()
         _server, _game, sys.path[:] = self._saved
+        folder = os.path.dirname(self.path) + os.sep
+        for name in set(sys.modules) - self._modules:  # so the next TestClient loads them afresh
+            if (getattr(sys.modules.get(name), "__file__", None) or "").startswith(folder):
+                sys.modules.pop(name, None)
 
     # -- pages -----------------------------------------------------------------------
     def connect(self):
