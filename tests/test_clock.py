@@ -641,3 +641,13 @@ def start(client):
         wait_for(lambda: program.stdout.count("banana") >= 10, what="ten bananas")
         assert (program.stdout.count("apple"), program.stdout.count("cherry")) == (apples, cherries)
     assert "app.py changed, so wszero ran it again." in program.stdout
+
+
+def test_a_saved_version_with_a_mistake_keeps_the_old_programs_timers_running(run, tmp_path):
+    program = run(fruit_program("apple"))
+    program.wait_for_stdout("apple")
+    (tmp_path / "app.py").write_text(fruit_program("banana", "\ndef broken(:\n"))
+    program.wait_for_stderr("There's a mistake in app.py, so wszero keeps running the old version")
+    apples = program.stdout.count("apple")
+    wait_for(lambda: program.stdout.count("apple") >= apples + 5, what="more apples")
+    assert "banana" not in program.stdout
