@@ -413,17 +413,17 @@ class say:
 
     # -- timers ----------------------------------------------------------------------
     def timer_seconds(what, seconds):
-        return f"{what} needs a number of seconds more than 0, like every(1, tick), not {_short(seconds)}."
+        return f"{what} needs a number of seconds more than 0, like every(1, tick), not {_short(repr(seconds))}."
 
     def timer_not_function(what, thing):
-        return f"{what} needs the name of a function to run, like every(1, tick), but got {_short(thing)}."
+        return f"{what} needs the name of a function to run, like every(1, tick), but got {_short(repr(thing))}."
 
     def timer_async(what, function):
         return (f"{what} runs plain functions, but {_function_name(function)} is 'async def'. "
                 f"Write it with plain 'def' (time.sleep works there).")
 
     def timer_values(what, function, args, kwargs):
-        given = [_short(a, 20) for a in args] + [f"{k}={_short(v, 20)}" for k, v in kwargs.items()]
+        given = [_short(repr(a), 20) for a in args] + [f"{k}={_short(repr(v), 20)}" for k, v in kwargs.items()]
         try:
             signature = str(inspect.signature(function))
         except (TypeError, ValueError):
@@ -1674,6 +1674,8 @@ class Game:
     def _tick(self, job):
         """Holding the baton: run a timer's function (job.handler is the Timer)."""
         timer = job.handler
+        if timer.cancelled:  # cancelled while this tick waited for its turn
+            return self.finished(job)
         self.running_on = threading.get_ident()
         self.job = job
         self.turns += 1
@@ -2780,6 +2782,7 @@ class TestClient:
     def __enter__(self):
         global _server, _game
         self._saved = _server, _game, list(sys.path)
+        self._modules = set(sys.modules)  # the program's own modules are forgotten afterwards
         _server = _game = self
         sys.path.insert(0, os.path.dirname(self.path))  # the program may import its neighbours
         try:
@@ -2797,6 +2800,10 @@ class TestClient:
         for _, _, timer in self._due:
             timer.cancel()
         _server, _game, sys.path[:] = self._saved
+        folder = os.path.dirname(self.path) + os.sep
+        for name in set(sys.modules) - self._modules:  # so the next TestClient loads them afresh
+            if (getattr(sys.modules.get(name), "__file__", None) or "").startswith(folder):
+                sys.modules.pop(name, None)
 
     # -- pages -----------------------------------------------------------------------
     def connect(self):
@@ -2827,7 +2834,10 @@ class TestClient:
         return self._run(handler, page.client, values)
 
     def _run(self, handler, client, values):
-        previous, self.running_on = self.running_on, threading.get_ident()
+        global _server, _game
+        previous = self.running_on, _server, _game
+        self.running_on = threading.get_ident()
+        _server = _game = self  # with two TestClients at once, each program reaches its own pages
         try:
             result = handler.func(client, **values)
             if handler.is_async:
@@ -2838,7 +2848,7 @@ class TestClient:
                     loop.close()
             return result
         finally:
-            self.running_on = previous
+            self.running_on, _server, _game = previous
 
     def post(self, target, data):
         """As Server.post: what a page gets goes in its ``received``."""

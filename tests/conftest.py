@@ -157,6 +157,16 @@ class Client:
             if msg["op"] == op:
                 return msg
 
+    def ask(self, op, **params):
+        """Send a request, and return the handler's return value (skipping other messages)."""
+        self._asked = getattr(self, "_asked", 0) + 1
+        self.send(op, **params, **{"wszero:id": self._asked})
+        while True:
+            msg = self.recv_raw()
+            if msg.get("id") == self._asked:
+                assert msg["op"] == "wszero:reply", msg
+                return msg["result"]
+
     def error(self, timeout=DEADLINE):
         """The text of the next error the server sends."""
         return self.recv_op("wszero:error", timeout)["error"]

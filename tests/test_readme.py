@@ -7,20 +7,25 @@ A real websockets client sends the program's first op, and the program must
 answer without an error and without a traceback in the terminal.
 
 A block that is only part of a program says so on its first line, with the
-comment "# Part of a program:", so nobody takes it for a whole one.
+comment "# Part of a program:", so nobody takes it for a whole one.  A block
+that is a teacher's whole pytest file starts with "# test_", and is run with
+pytest against the example programs it checks.
 """
 
 import ast
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import DEADLINE, EXAMPLES, ROOT, environment
 
 README_PATH = os.path.join(ROOT, "README.md")
 FRAGMENT = "# Part of a program:"
+TEST_FILE = "# test_"
 
 # The values sent for a handler's parameters, by name.
 SAMPLES = {"name": "Sam", "text": "hi", "number": 7}
@@ -61,7 +66,7 @@ def test_the_readme_has_python_examples_to_run():
 @pytest.mark.parametrize("line, source", [pytest.param(*block, id=f"README line {block[0]}")
                                           for block in python_blocks()])
 def test_every_python_block_is_a_whole_program_or_says_it_is_a_part(line, source):
-    assert "run_server()" in source or source.startswith(FRAGMENT), (
+    assert "run_server()" in source or source.startswith((FRAGMENT, TEST_FILE)), (
         f"The ```python block at README line {line} doesn't call run_server(), so it can't run "
         f"as written. Make it a whole program, or start it with the line {FRAGMENT!r}.")
 
@@ -94,3 +99,34 @@ def test_the_chat_page_in_the_readme_is_the_chat_examples_page():
     shown = re.compile(r"```html\n(.*?)```", re.S).search(readme, start).group(1)
     with open(os.path.join(ROOT, "examples", "chat", "index.html"), encoding="utf-8") as f:
         assert shown.strip() == f.read().strip()
+
+
+def readme_block(containing):
+    """The only ```python block of the README that contains `containing`."""
+    blocks = [source for _, source in python_blocks() if containing in source]
+    assert len(blocks) == 1, f"one block should contain {containing!r}"
+    return blocks[0]
+
+
+def test_the_teachers_pytest_file_in_the_readme_passes_for_each_chat_in_the_folder(tmp_path):
+    source = readme_block("CHATS = sorted(glob.glob('chats/*.py'))")
+    assert source.startswith(TEST_FILE)
+    (tmp_path / "test_chat.py").write_text(source, encoding="utf-8")
+    (tmp_path / "chats").mkdir()
+    for student in ("ada", "bob"):
+        shutil.copy(os.path.join(EXAMPLES, "chat", "chat.py"), tmp_path / "chats" / f"{student}.py")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", "test_chat.py"],
+                          cwd=tmp_path, env=environment(), capture_output=True, text=True, timeout=DEADLINE * 2)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "test_a_message_reaches_everyone[chats/ada.py] PASSED" in done.stdout
+    assert "6 passed" in done.stdout
+
+
+def test_the_quiz_test_in_the_readme_passes_for_the_quiz_example(monkeypatch):
+    source = readme_block("TestClient('quiz.py')")
+    names = {}
+    exec("from wszero import TestClient\n" + source, names)
+    monkeypatch.chdir(os.path.join(EXAMPLES, "quiz"))
+    tests = [value for name, value in names.items() if name.startswith("test_")]
+    assert len(tests) == 1
+    tests[0]()
