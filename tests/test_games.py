@@ -17,6 +17,8 @@ from conftest import DEADLINE, EXAMPLES, wait_for
 
 MS = DEADLINE * 1000  # Playwright counts in milliseconds
 ARENA = os.path.join(EXAMPLES, "arena", "arena.py")
+SNAKE = os.path.join(EXAMPLES, "snake", "snake.py")
+SQUARE = 24  # pixels: the size of one square of the snake board
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -99,3 +101,94 @@ def test_arena_letting_go_of_the_key_stops_your_dot(run, open_page):
     wait_for_updates(other, 25)  # a whole second of ticks later...
     assert dot(other, me) == stopped  # ...it hasn't moved
     assert dot(player, me) == stopped  # and my own page shows it in the same place
+
+
+# -- snake party --------------------------------------------------------------------------
+
+KEYS = {"left": "ArrowLeft", "right": "ArrowRight", "up": "ArrowUp", "down": "ArrowDown"}
+STEPS = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
+
+
+def your_name(page):
+    """The page's own player, from "You are Player 2, the green snake."."""
+    news = page.page.locator("p[data-on=news]")
+    expect(news).to_have_text(re.compile(r"You are .+, the"), timeout=MS)
+    return re.search(r"You are (.+), the", news.inner_text()).group(1)
+
+
+def squares(page, which, name=None):
+    """The squares of a list on the board, as (x, y) in squares, in order; only `name`'s if given."""
+    return [tuple(square) for square in page.page.evaluate("""([which, name, size]) =>
+        Array.from(document.querySelectorAll(`[data-each=${which}] > [data-wszero-copy]`))
+             .filter(square => name === null || square.title === name)
+             .map(square => [parseFloat(square.style.left) / size, parseFloat(square.style.top) / size])
+    """, [which, name, SQUARE])]
+
+
+def scores(page):
+    return page.page.locator("ol[data-on=board] > li[data-wszero-copy]").all_inner_texts()
+
+
+def way_to(snake, apple):
+    """The way to press for a snake (head first) to go towards an apple, never back into itself."""
+    (x, y), (ax, ay) = snake[0], apple
+    ways = (["right"] if ax > x else ["left"] if ax < x else []) + (["down"] if ay > y else ["up"] if ay < y else [])
+    ways += ["up", "down", "left", "right"]  # when the best way is back into the snake: go round
+    for way in ways:
+        dx, dy = STEPS[way]
+        if len(snake) < 2 or (x + dx, y + dy) != snake[1]:
+            return way
+
+
+def test_snake_page_has_no_javascript_of_its_own():
+    page_has_no_javascript_of_its_own("snake")
+
+
+def test_snake_tapping_an_arrow_button_starts_your_snake_on_every_page(run, open_page):
+    game = run(path=SNAKE)
+    player, other = open_page(game.url), open_page(game.url)
+    me = your_name(player)
+    [(x, y)] = wait_for(lambda: squares(other, "squares", me), what="my snake on another page")
+    taken = set(squares(other, "squares"))
+
+    def room(way):
+        """How many steps the snake can go that way before it hits something."""
+        dx, dy = STEPS[way]
+        n = 0
+        while 0 <= x + (n + 1) * dx < 20 and 0 <= y + (n + 1) * dy < 15:
+            if (x + (n + 1) * dx, y + (n + 1) * dy) in taken:
+                break
+            n += 1
+        return n
+    way = max(STEPS, key=room)
+    dx, dy = STEPS[way]
+    player.page.click(f"button[data-way={way}]")  # as a tablet would: no key pressed
+
+    def went():
+        (hx, hy), = squares(other, "squares", me)
+        return (hx - x, hy - y) in [(n * dx, n * dy) for n in range(3, room(way) + 1)]
+    wait_for(went, what=lambda: f"my snake to go {way} from {(x, y)}: {squares(other, 'squares', me)}")
+
+
+def test_snake_eating_an_apple_scores_a_point_on_every_pages_scoreboard(run, open_page):
+    game = run(path=SNAKE)
+    player, *others = [open_page(game.url) for _ in range(3)]
+    me = your_name(player)
+    for page in (player, *others):
+        expect(page.page.locator("ol[data-on=board] > li[data-wszero-copy]")).to_have_count(3, timeout=MS)
+        assert f"{me}: 0" in scores(page)
+    count_updates(player, "[data-each=squares]")
+
+    def steer():
+        # Press the arrow key that goes towards the nearest apple, a step at a time.
+        if f"{me}: 1" in scores(player):
+            return True
+        snake, apples = squares(player, "squares", me), squares(player, "apples")
+        if snake and apples:
+            apple = min(apples, key=lambda a: abs(a[0] - snake[0][0]) + abs(a[1] - snake[0][1]))
+            player.page.keyboard.press(KEYS[way_to(snake, apple)])  # the arrow buttons' data-key
+        wait_for_updates(player, 1)
+    wait_for(steer, what=lambda: f"{me} to eat an apple; the scoreboard shows {scores(player)}")
+    for page in (player, *others):
+        expect(page.page.locator("ol[data-on=board] > li[data-wszero-copy]").first).to_have_text(f"{me}: 1",
+                                                                                               timeout=MS)
