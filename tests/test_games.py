@@ -5,7 +5,8 @@ key buttons steer a snake to the apples, and a scoreboard counts them.  Both
 pages have no JavaScript of their own; the tests read what the pages show,
 and read it again until it is right, with generous deadlines.  A small script
 the test adds to a page counts the updates it gets, as a clock that does not
-depend on this machine's speed.
+depend on this machine's speed.  The snake's rules are also checked in
+pretend time with TestClient, where the test places the snake and the apples.
 """
 
 import os
@@ -14,6 +15,7 @@ import re
 from playwright.sync_api import expect
 
 from conftest import DEADLINE, EXAMPLES, wait_for
+from wszero import TestClient
 
 MS = DEADLINE * 1000  # Playwright counts in milliseconds
 ARENA = os.path.join(EXAMPLES, "arena", "arena.py")
@@ -138,6 +140,48 @@ def way_to(snake, apple):
         dx, dy = STEPS[way]
         if len(snake) < 2 or (x + dx, y + dy) != snake[1]:
             return way
+
+
+# The rules, in pretend time (TestClient): no browser, no waiting.
+
+
+def place_apples(game, *squares):
+    """Put the apples of a snake game in a TestClient where a test wants them."""
+    game.registry.handlers["turn"].func.__globals__["apples"][:] = [list(square) for square in squares]
+
+
+def test_snake_grows_and_scores_when_it_eats_an_apple():
+    with TestClient(SNAKE) as game:
+        ada = game.connect()
+        ada.client.snake = [[5, 5]]
+        place_apples(game, (6, 5), (0, 0), (19, 14))
+        ada.send("turn", way="right")
+        game.advance(1 / 8)
+        assert ada.client.snake == [[6, 5], [5, 5]]
+        assert ada.received[-1]["players"] == [{"name": "Player 1", "color": "blue", "points": 1}]
+
+
+def test_snake_cannot_turn_back_into_its_own_body():
+    with TestClient(SNAKE) as game:
+        ada = game.connect()
+        ada.client.snake = [[5, 5], [4, 5]]
+        place_apples(game, (0, 0), (19, 14), (0, 14))
+        ada.send("turn", way="right")
+        ada.send("turn", way="left")  # back into itself: ignored
+        game.advance(1 / 8)
+        assert ada.client.snake == [[6, 5], [5, 5]]
+
+
+def test_snake_that_crashes_starts_again_small_and_keeps_its_apples():
+    with TestClient(SNAKE) as game:
+        ada = game.connect()
+        ada.client.snake = [[19, 5], [18, 5]]
+        ada.client.points = 2
+        ada.send("turn", way="right")  # into the wall
+        game.advance(1 / 8)
+        assert len(ada.client.snake) == 1 and ada.client.way is None
+        assert ada.client.points == 2
+        assert ada.received[-2]["text"].startswith("Ouch!")
 
 
 def test_snake_page_has_no_javascript_of_its_own():
