@@ -1198,6 +1198,7 @@ class Client:
         self._wire = wire       # its connection now; a new one after a drop
         self._held = None       # jobs set aside while a handler of this client waits
         self._expiry = None     # while dropped: the timer that makes it leave for good
+        self._joined = False    # its connect handler has started: clients() lists it from then on
 
     def __repr__(self):
         return f"<Client {self.number} {self.name!r}>"
@@ -1266,11 +1267,12 @@ def broadcast(op, group=None, exclude=None, **params):
 def clients():
     """Every connected client, in the order they joined.
 
-    A page whose connection dropped a moment ago still counts: it may be back
-    in a second.
+    A client counts once its connect handler has started, so the things that
+    handler gives it are there.  A page whose connection dropped a moment ago
+    still counts: it may be back in a second.
     """
     server = _server
-    return list(server.clients) if server is not None else []
+    return [client for client in server.clients if client._joined] if server is not None else []
 
 
 def members(group):
@@ -1493,21 +1495,23 @@ class Job:
     """One turn of program code: ``handler`` run for ``client`` with ``params``.
 
     ``reply_id`` is the id of a wszero.request() that waits for the return
-    value.  ``leaving`` marks a disconnect handler's job: afterwards the
-    client leaves its groups.
+    value.  ``joining`` marks a connect handler's job: from then on clients()
+    lists the client.  ``leaving`` marks a disconnect handler's job:
+    afterwards the client leaves its groups.
 
     Every job that starts gets exactly one Game.finished(), which counts it
     and lets the client's next jobs have their turn.
     """
 
-    __slots__ = ("client", "handler", "params", "reply_id", "leaving")
+    __slots__ = ("client", "handler", "params", "reply_id", "leaving", "joining")
 
-    def __init__(self, client, handler, params, reply_id=None, leaving=False):
+    def __init__(self, client, handler, params, reply_id=None, leaving=False, joining=False):
         self.client = client
         self.handler = handler
         self.params = params
         self.reply_id = reply_id
         self.leaving = leaving
+        self.joining = joining
 
 
 _STOP = object()  # in the inbox: the player stops once the jobs before it are done
@@ -1630,6 +1634,8 @@ class Game:
         if client._held is not None:
             client._held.append(job)
             return
+        if job.joining:
+            client._joined = True
         handler = job.handler
         if handler.is_async:
             client._held = []  # its next jobs wait until the async handler is done
@@ -2428,7 +2434,7 @@ class Server:
         self.tokens[client._session.token] = client
         wire.write((self.hello(client, resumed=False),))
         self.print_in_turn(client, say.joined(client))
-        self.queue(Job(client, self.registry.handlers.get("connect", NO_HANDLER), {}))
+        self.queue(Job(client, self.registry.handlers.get("connect", NO_HANDLER), {}, joining=True))
         return client
 
     def resume(self, client, wire):
@@ -2812,6 +2818,7 @@ class TestClient:
         client = Client(self, self.numbers, None)
         page = self.pages[client] = TestPage(self, client)
         self.clients[client] = None
+        client._joined = True
         self._run(self.registry.handlers.get("connect", NO_HANDLER), client, {})
         return page
 

@@ -11,12 +11,18 @@ Scenarios (each bounded in time and in count):
 - fanout: one client sends {"op": "shout"}; the next shout goes out as soon as
   every client has the previous one (closed loop).
 - idle: open many connections, then read the server's RSS and connect rate.
+- arena: every client changes a held arrow key 10 times a second (a keydown,
+  then its keyup, and so on) while the server's clock broadcasts everyone's
+  position 30 times a second; the intervals between those broadcasts are
+  measured as the clients receive them, and from the times the server put in
+  them (see arena.py).
 """
 
 import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import time
 
@@ -283,12 +289,82 @@ async def idle(dialect, port, pid, clients, **_):
     }
 
 
-SCENARIOS = {'echo': echo, 'fanout': fanout, 'idle': idle}
+ARROWS = ('left', 'right', 'up', 'down')
+
+
+async def arena(dialect, port, pid, clients, warmup, duration, key_changes=10, **_):
+    sockets = await open_clients(dialect, port, clients)
+    start = now() + warmup
+    end = start + duration
+    ticks = [[] for _ in sockets]  # per client: (received, the server's t, how many dots)
+    changes = 0  # key changes sent while measuring
+
+    async def listen(ws, mine):
+        while True:
+            op, params = await dialect.receive(ws)
+            if op != 'dots':
+                raise RuntimeError(f'wrong tick message: {op} {params}')
+            received = now()
+            if start <= received <= end:
+                mine.append((received, params['t'], len(params['dots'])))
+
+    async def press(ws):
+        nonlocal changes
+        held = None
+        when = now() + random.random() / key_changes  # the clients' changes spread over each 100 ms
+        while when < end:
+            await asyncio.sleep(max(0.0, when - now()))
+            if held is None:
+                held = random.choice(ARROWS)
+                await ws.send(dialect.encode('wszero:keydown', {'key': held}))
+            else:
+                await ws.send(dialect.encode('wszero:keyup', {'key': held}))
+                held = None
+            if start <= now() <= end:
+                changes += 1
+            when += 1 / key_changes
+
+    async def measure():
+        await asyncio.sleep(max(0.0, start - now()))
+        window.start()
+        await asyncio.sleep(max(0.0, end - now()))
+        window.stop()
+
+    window = Window(pid)
+    listeners = [asyncio.create_task(listen(ws, mine)) for ws, mine in zip(sockets, ticks)]
+    await asyncio.gather(measure(), *(press(ws) for ws in sockets))
+    for task in listeners:
+        if task.done():
+            task.result()  # a listener that failed: say why
+        task.cancel()
+    await close_clients(sockets)
+    received = [later[0] - earlier[0] for mine in ticks for earlier, later in zip(mine, mine[1:])]
+    sent = sorted({t for mine in ticks for _, t, _ in mine})
+    ran = [later - earlier for earlier, later in zip(sent, sent[1:])]
+    if not received or not ran:
+        raise RuntimeError('no ticks arrived while measuring')
+    return {
+        'ticks_per_s': sum(map(len, ticks)) / clients / window.elapsed,
+        'dots_fewest': min(dots for mine in ticks for _, _, dots in mine),
+        'key_changes_per_s': changes / window.elapsed,
+        'received_p50_ms': 1e3 * percentile(received, 50),
+        'received_p99_ms': 1e3 * percentile(received, 99),
+        'received_worst_ms': 1e3 * max(received),
+        'ran_p50_ms': 1e3 * percentile(ran, 50),
+        'ran_p99_ms': 1e3 * percentile(ran, 99),
+        'ran_worst_ms': 1e3 * max(ran),
+        'server_cores': window.server_cpu / window.elapsed,
+        'loadgen_busy': window.own_cpu / window.elapsed,
+    }
+
+
+SCENARIOS = {'echo': echo, 'fanout': fanout, 'idle': idle, 'arena': arena}
 
 
 async def main(args):
     dialect = DIALECTS[args.dialect]
-    await warm_up(dialect, args.port)
+    if args.scenario != 'arena':  # the arena servers have no echo; arena.py warms them up by playing
+        await warm_up(dialect, args.port)
     result = await SCENARIOS[args.scenario](
         dialect, args.port, args.pid, args.clients,
         warmup=args.warmup, duration=args.duration, max_messages=args.max_messages)

@@ -2,6 +2,8 @@
 
 It speaks wszero's wire protocol (JSON text objects with an "op" key) on /ws
 and implements the same echo and shout programs, with nothing else on top.
+It keeps websockets' default compression (permessage-deflate) unless it is
+run with --no-compression, wszero's own setting.
 """
 
 import argparse
@@ -34,12 +36,14 @@ async def handler(ws):
         clients.discard(ws)
 
 
-async def main(port):
-    async with serve(handler, '127.0.0.1', port) as server:
+async def main(port, compression):
+    async with serve(handler, '127.0.0.1', port, compression=compression) as server:
         await server.serve_forever()
 
 
 if __name__ == '__main__':
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--port', type=int, default=8000)
-    asyncio.run(main(parser.parse_args().port))
+    parser.add_argument('--no-compression', action='store_true', help='turn compression off, as wszero does')
+    args = parser.parse_args()
+    asyncio.run(main(args.port, None if args.no_compression else 'deflate'))

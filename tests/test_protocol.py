@@ -12,7 +12,7 @@ import signal
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from conftest import DEADLINE
+from conftest import DEADLINE, wait_for
 
 
 def expect(client, *messages):
@@ -215,6 +215,50 @@ def test_a_program_can_set_its_own_attributes_on_a_client(run):
         ada.send("point")
         assert bob.recv_op("score") == {"op": "score", "name": "Ada", "score": 1}
         assert bob.recv_op("score") == {"op": "score", "name": "Ada", "score": 2}
+
+
+def test_clients_lists_a_new_client_only_once_its_connect_handler_has_started(run):
+    # A timer's tick that was waiting its turn when a page joined runs before that
+    # page's connect handler: clients() must not hand it a client with no .x yet.
+    program = run("""
+        import time
+        import wszero
+        from wszero import *
+
+        @on('connect')
+        def connect(client):
+            client.x = 0
+
+        @every(0.01)
+        def tick():
+            for player in clients():
+                player.x = player.x + 1
+
+        @on('busy')
+        def busy(client):
+            end = time.monotonic() + 0.1
+            while time.monotonic() < end:
+                pass  # a tick is due meanwhile, and waits for its turn
+            print('BUSY', flush=True)
+            end = time.monotonic() + 30
+            while len(wszero._server.clients) < 2 and time.monotonic() < end:
+                pass  # until the next page has joined: its connect handler waits behind the tick
+
+        @on('ticks')
+        def ticks(client):
+            client.send('ticks', n=client.x)
+
+        run_server()
+    """)
+    with program.client() as first:
+        first.send("busy")
+        program.wait_for_stdout("BUSY")
+        with program.client() as second:
+            def ticked():
+                second.send("ticks")
+                return second.recv_op("ticks")["n"] >= 3
+            wait_for(ticked, what=lambda: f"ticks that count the second page; the terminal shows:\n{program.stderr}")
+    assert "Oops" not in program.stderr
 
 
 def test_disconnect_handler_sees_the_clients_attributes_and_can_tell_the_others(run):
