@@ -6,6 +6,7 @@ browser tests, Debian's Chromium driven by Playwright.  Nothing here sleeps to
 synchronise: helpers wait for a condition, with a generous deadline.
 """
 
+import asyncio
 import json
 import os
 import re
@@ -40,6 +41,29 @@ def wait_for(condition, timeout=DEADLINE, what="the condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout}s for {what() if callable(what) else what}")
         time.sleep(0.01)
+
+
+def in_a_thread(coroutine):
+    """Run a coroutine to its end on a loop of its own, in a thread of its own, and return its result.
+
+    The browser tests' Playwright keeps an event loop running in the main
+    thread for the whole session, so asyncio.run() can't be called there.
+    """
+    outcome = {}
+
+    def main():
+        try:
+            outcome["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed back to the test below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=main)
+    thread.start()
+    thread.join(900)
+    assert not thread.is_alive(), "the clients never finished"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def environment(**extra):

@@ -8,7 +8,7 @@ next message is end" proves that nothing else came before it.
 import asyncio
 import json
 
-from conftest import DEADLINE, wait_for
+from conftest import DEADLINE, in_a_thread, wait_for
 
 CROWD = """\
     from wszero import *
@@ -111,7 +111,7 @@ def test_a_page_in_its_grace_period_after_a_drop_still_counts_in_clients(run):
 
     (ada,) = crowd(program, "Ada")
     with ada:
-        asyncio.run(join_then_drop("Bob"))
+        in_a_thread(join_then_drop("Bob"))
         (cy,) = crowd(program, "Cy")
         with cy:
             who = wait_for(who_once_bob_dropped, what="the server to notice Bob's drop")

@@ -7,13 +7,12 @@ its Protocol: call it, and look at what it decided.
 
 import asyncio
 import json
-import threading
 import time
 
 import wszero
 from wszero import DROPPED, GONE, LIVE, MAX_MISSED_MESSAGES, MAX_WAITING_MESSAGES, Session
 
-from conftest import DEADLINE, wait_for
+from conftest import DEADLINE, in_a_thread, wait_for
 
 
 # =============================================================================
@@ -120,22 +119,7 @@ def test_pause_is_not_set_when_the_jobs_were_done_meanwhile():
 # The bugs, for real
 # =============================================================================
 
-
-def run_async(main):
-    """asyncio.run(main()) in a thread of its own: the browser tests keep a loop in this one."""
-    result = []
-
-    def run():
-        result.append(asyncio.run(main()))
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(DEADLINE * 4)
-    assert result, "the client's code failed or never finished (see the thread's traceback above)"
-    return result[0]
-
 TICKER = """
-import threading
 from wszero import *
 
 def tick():
@@ -177,7 +161,7 @@ def test_resumed_page_gets_its_hello_then_every_missed_message_in_order_then_new
             seen_at_resume = last
         await ws.close()
 
-    run_async(main)
+    in_a_thread(main())
     assert "Traceback" not in program.stderr
 
 
@@ -250,7 +234,7 @@ def test_page_paused_dropped_back_and_paused_again_is_read_and_the_server_still_
                 break
         await ws.close()
 
-    run_async(main)
+    in_a_thread(main())
     started = time.monotonic()
     assert program.stop() == 0
     assert time.monotonic() - started < DEADLINE
@@ -304,7 +288,7 @@ def test_refused_messages_count_against_the_same_limit_as_messages(run):
             await sending
             return reply["result"]
 
-    most = run_async(main)
+    most = in_a_thread(main())
     # The flooding page stops being read once its refusals wait in line with everything else.
     assert most <= MAX_WAITING_MESSAGES + 10, f"{most} jobs waited in the game's inbox"
     wait_for(lambda: program.stderr.count("No handler for 'nosuchop'") == sent,

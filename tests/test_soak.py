@@ -25,7 +25,7 @@ import time
 
 from websockets.asyncio.client import connect
 
-from conftest import DEADLINE, wait_for
+from conftest import DEADLINE, in_a_thread, wait_for
 
 LONG = os.environ.get("WSZERO_SOAK") == "long"
 
@@ -42,29 +42,6 @@ def disconnect(client):
 
 run_server()
 """
-
-
-def in_a_thread(coroutine):
-    """Run a coroutine to its end on a loop of its own, in a thread of its own, and return its result.
-
-    The browser tests' Playwright keeps an event loop running in the main
-    thread for the whole session, so asyncio.run() can't be called there.
-    """
-    outcome = {}
-
-    def main():
-        try:
-            outcome["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # handed back to the test below
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=main)
-    thread.start()
-    thread.join(900)
-    assert not thread.is_alive(), "the clients never finished"
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def open_files(pid):
