@@ -120,6 +120,7 @@ def test_pause_is_not_set_when_the_jobs_were_done_meanwhile():
 # =============================================================================
 
 TICKER = """
+import threading
 from wszero import *
 
 def tick():
