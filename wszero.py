@@ -32,7 +32,7 @@ Why it is built this way:
 
 This one file is the whole library: copy it next to a program, or install it.
 ``python -m wszero app.py`` (or ``python wszero.py app.py``) runs a program.
-It needs Python 3.11+ and websockets 17+; pywebview is optional (``--window``).
+It needs Python 3.10+ and websockets 16 or 17; pywebview is optional (``--window``).
 """
 
 import asyncio
@@ -590,8 +590,8 @@ def short_traceback(exc):
 
 
 def _did_you_mean(exc):
-    """Python 3.12 adds "Did you mean: 'score'?" to these errors itself; 3.11 only when it prints them."""
-    if sys.version_info >= (3, 12) or not getattr(exc, "name", None):
+    """Python 3.10 and 3.12+ add "Did you mean: 'score'?" to these errors themselves; 3.11 only when it prints them."""
+    if sys.version_info[:2] != (3, 11) or not getattr(exc, "name", None):
         return ""
     if isinstance(exc, NameError) and exc.__traceback__ is not None:
         tb = exc.__traceback__
@@ -1234,7 +1234,8 @@ class Server:
         try:
             await self.stop_requested.wait()
         except asyncio.CancelledError:
-            asyncio.current_task().uncancel()
+            if sys.version_info >= (3, 11):  # 3.10 counts no cancellations, so has none to undo
+                asyncio.current_task().uncancel()
         self.say(say.stopping())
         if self.path:
             watching.cancel()
@@ -1572,7 +1573,8 @@ def not_found(folder, url_path):
                     for n in names)
     body = (f"<!doctype html><meta charset=utf-8><title>Not found</title><h1>{title}</h1>"
             f"<p>The files wszero can show are:</p><ul>{items}</ul>")
-    return 404, "Not Found", content_type("page.html"), body.encode()
+    # websockets 16 hands on a path's stray bytes as surrogates, which UTF-8 can't encode
+    return 404, "Not Found", content_type("page.html"), body.encode("utf-8", "replace")
 
 
 def _servable_names(folder, sub):

@@ -12,9 +12,14 @@ import http.client
 import socket
 
 import pytest
+import websockets
 
 import wszero
 from conftest import DEADLINE
+
+#: websockets 16 (the one for Python 3.10) closes the connection on any method
+#: but GET before wszero sees the request; from 17 on, wszero answers it.
+ANSWERS_EVERY_METHOD = int(websockets.__version__.split(".")[0]) >= 17
 
 APP = """\
     from wszero import *
@@ -137,6 +142,9 @@ def test_files_in_subfolders_are_served_with_their_content_type(quiz):
 
 def test_head_gives_the_real_length_and_no_body(quiz):
     answer = raw(quiz, b"HEAD /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    if not ANSWERS_EVERY_METHOD:
+        assert answer == b""
+        return
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK\r\n"), answer
     assert f"\r\nContent-Length: {len(INDEX)}\r\n".encode() in head + b"\r\n", answer
@@ -146,6 +154,9 @@ def test_head_gives_the_real_length_and_no_body(quiz):
 
 def test_head_of_a_python_file_is_refused_without_a_body(quiz):
     answer = raw(quiz, b"HEAD /quiz.py HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    if not ANSWERS_EVERY_METHOD:
+        assert answer == b""
+        return
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 403 Forbidden\r\n"), answer
     assert f"\r\nContent-Length: {len(PYTHON_HIDDEN)}\r\n".encode() in head + b"\r\n", answer
@@ -240,12 +251,18 @@ def test_plain_get_of_the_socket_address_gets_426_and_a_sentence(quiz):
 
 
 def test_post_gets_405_and_a_sentence(quiz):
+    if not ANSWERS_EVERY_METHOD:
+        assert poke(quiz, b"POST / HTTP/1.1\r\nHost: localhost\r\n\r\n") == b""
+        return
     reply = request(quiz, "/", method="POST")
     assert reply.status == 405
     assert reply.body.decode() == "wszero only serves pages (GET and HEAD), not POST."
 
 
 def test_other_methods_get_405_and_a_sentence(quiz):
+    if not ANSWERS_EVERY_METHOD:
+        assert poke(quiz, b"DELETE /quiz.py HTTP/1.1\r\nHost: localhost\r\n\r\n") == b""
+        return
     reply = request(quiz, "/quiz.py", method="DELETE")
     assert reply.status == 405
     assert reply.body.decode() == "wszero only serves pages (GET and HEAD), not DELETE."
@@ -254,7 +271,7 @@ def test_other_methods_get_405_and_a_sentence(quiz):
 def test_server_keeps_serving_after_bad_requests(quiz):
     for path in ("/..%2f", "/%2e%2e/", "/sub/..%5c..%5cquiz.py", "//etc/passwd", "/%ff", "/quiz.py", "/ws"):
         request(quiz, path)
-    request(quiz, "/", method="POST")
+    poke(quiz, b"POST / HTTP/1.1\r\nHost: localhost\r\n\r\n")
     poke(quiz, b"NONSENSE\r\n\r\n")
     poke(quiz, b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello")
     poke(quiz, b"GET /\xff\xfe HTTP/1.1\r\nHost: localhost\r\n\r\n")

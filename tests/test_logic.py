@@ -9,6 +9,7 @@ Handlers are written into a small program file (chat.py) in a temporary
 folder, so the messages name "chat.py, line N" exactly as a child would see.
 """
 
+import sys
 import textwrap
 import types
 
@@ -694,8 +695,8 @@ def test_short_traceback_ends_at_the_programs_own_line(tmp_path):
         "Traceback (most recent call last):\n"
         f'  File "{path}", line 4, in chat\n'
         "    return scores[text]\n"
-        "           ~~~~~~^^^^^^\n"
-        "KeyError: 'ada'\n")
+        + ("           ~~~~~~^^^^^^\n" if sys.version_info >= (3, 11) else "")  # 3.10 draws no marks
+        + "KeyError: 'ada'\n")
     assert where == "chat.py, line 4"
 
 

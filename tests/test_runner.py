@@ -678,6 +678,6 @@ def test_a_mistake_at_the_top_of_the_program_shows_a_short_traceback_ending_at_i
         "Traceback (most recent call last):\n"
         f'  File "{tmp_path / "app.py"}", line 4, in <module>\n'
         "    print(scroe)\n"
-        "          ^^^^^\n"
-        "NameError: name 'scroe' is not defined. Did you mean: 'score'?\n")
+        + ("          ^^^^^\n" if sys.version_info >= (3, 11) else "")  # 3.10 draws no marks
+        + "NameError: name 'scroe' is not defined. Did you mean: 'score'?\n")
     assert program.stdout == ""
