@@ -315,6 +315,12 @@ class say:
                 "          --window      open the page in its own window\n"
                 "          --no-reload   don't run the program again when it is saved")
 
+    def game_usage(command):
+        return (f"Run this game:  {command}\n"
+                "Options:  --port N      use port N (normally 8000)\n"
+                "          --open        open the page in the web browser\n"
+                "          --window      open the page in its own window")
+
     def no_such_program(path):
         return f"There is no file or folder called '{path}'."
 
@@ -327,6 +333,15 @@ class say:
 
     def no_websockets():
         return "wszero needs the websockets library. Install it with:  pip install websockets"
+
+    def websockets_too_old(version):
+        return (f"wszero needs websockets 16 or newer, but this Python has websockets {version}. "
+                f"Update it with:  pip install --upgrade websockets")
+
+    def bundled_websockets_too_old(bundle, version):
+        # Installing websockets can't help here: Python takes the copy in the bundle first.
+        return (f"{bundle} was built with websockets {version}, which is too old for wszero: it needs 16 or newer. "
+                f"Build {bundle} again with build_zipapp.py and websockets 16 or 17, or ask whoever made it to.")
 
     def bad_port(value):
         return f"--port needs a whole number like 8000, not '{value}'."
@@ -1361,6 +1376,10 @@ def _import_websockets():
     """Import websockets once, at start-up, with a plain message if it's missing."""
     global _OPEN, _ConnectionClosed, _Headers, _Response
     try:
+        import websockets
+        problem = websockets_problem(getattr(websockets, "__version__", "0"), getattr(websockets, "__file__", ""))
+        if problem:
+            raise WszeroError(problem)
         from websockets.datastructures import Headers
         from websockets.exceptions import ConnectionClosed
         from websockets.http11 import Response
@@ -1428,6 +1447,8 @@ _TYPES = {".html": "text/html", ".htm": "text/html", ".js": "text/javascript", "
           ".ogg": "audio/ogg", ".mp4": "video/mp4", ".webm": "video/webm", ".woff2": "font/woff2",
           ".woff": "font/woff", ".ttf": "font/ttf", ".wasm": "application/wasm", ".map": "application/json"}
 _NEVER_SERVED = (".py", ".pyc", ".pyw", ".pyo", ".pyz")
+#: Files Windows Explorer leaves in folders by itself (lower case): never the program's pages.
+_WINDOWS_EXTRAS = ("desktop.ini", "thumbs.db")
 
 
 def content_type(name):
@@ -1445,7 +1466,8 @@ def safe_path(url_path):
 
     Refuses anything that could leave the folder or reveal what should stay
     private: '..', dotfiles and dot-folders, __pycache__, backslashes,
-    NUL bytes and Python files.  Pure: it looks at no files.
+    NUL bytes, Windows' desktop.ini and Thumbs.db, and Python files.  Pure:
+    it looks at no files.
     """
     path = urllib.parse.unquote(url_path, errors="strict") if "%" in url_path else url_path
     if "\\" in path or "\0" in path or not path.startswith("/"):
@@ -1453,7 +1475,8 @@ def safe_path(url_path):
     parts = [p for p in path.split("/") if p]
     for part in parts:
         # "quiz.py." and "quiz.py " open quiz.py on Windows
-        if part.startswith(".") or part == "__pycache__" or ":" in part or part != part.rstrip(". "):
+        if (part.startswith(".") or part == "__pycache__" or ":" in part or part != part.rstrip(". ")
+                or part.lower() in _WINDOWS_EXTRAS):
             raise Refused(404, path)
     if parts and parts[-1].lower().endswith(_NEVER_SERVED):
         raise Refused(403, say.python_hidden(parts[-1]))
@@ -1590,7 +1613,8 @@ def _servable_names(folder, sub):
         there = [n for n in os.listdir(where)
                  if os.path.realpath(os.path.join(where, n)).startswith(root + os.sep)]
     return sorted(n for n in there if not n.startswith(".") and n != "__pycache__"
-                  and not n.lower().endswith(_NEVER_SERVED) and n == n.rstrip(". "))
+                  and not n.lower().endswith(_NEVER_SERVED) and n == n.rstrip(". ")
+                  and n.lower() not in _WINDOWS_EXTRAS)
 
 
 PLAYGROUND_PATH = "/wszero/playground"
@@ -1668,6 +1692,32 @@ def _response(status, reason, body, ctype="text/plain; charset=utf-8", head=Fals
 # =============================================================================
 # Start-up: finding the program, its folder and the addresses to show
 # =============================================================================
+
+
+def websockets_problem(version, where):
+    """Why this websockets can't run wszero, in words, or None when it can.
+
+    ``where`` is its ``__init__.py``: a copy inside a bundle is named as
+    that, since updating the installed websockets can't change it.
+    """
+    major = version.split(".")[0]
+    if major.isdigit() and int(major) >= 16:
+        return None
+    bundle = _bundle_of(where or "")
+    if bundle:
+        return say.bundled_websockets_too_old(os.path.basename(bundle), version)
+    return say.websockets_too_old(version)
+
+
+def _bundle_of(path):
+    """The zip file (a .pyz bundle) that path lies inside, or None."""
+    import zipfile
+    while path and not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    return path if path and os.path.isfile(path) and zipfile.is_zipfile(path) else None
 
 
 def network_addresses():
@@ -2528,6 +2578,10 @@ def main(argv=None):
             print(say.usage(f"python {os.path.basename(sys.argv[0])}") if bundle else say.usage())
             return
         path = os.path.abspath(find_program(rest[0]))
+        if "-h" in rest or "--help" in rest:  # a game's bundle puts its own program first
+            game = in_zip(path) is not None
+            print(say.game_usage(f"python {os.path.basename(sys.argv[0])}") if game else say.usage())
+            return
     except WszeroError as problem:
         _exit_with(problem)
     sys.argv = [path] + rest[1:]

@@ -20,8 +20,16 @@ python -m pip install -q --upgrade pip
 python -m pip install -q -e '.[test,window]'
 
 # Python 3.10 (Thonny 4.1's and Ubuntu 22.04's) with websockets 16, in .venv310.
-py310="${PY310:-$(command -v python3.10 || ls -d /root/.pyenv/versions/3.10.*/bin/python 2>/dev/null | sort -V | tail -n 1)}"
-if [ ! -x "$py310" ]; then
+py310="${PY310:-}"
+if [ -z "$py310" ]; then
+    for candidate in $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.10.*/bin/python 2>/dev/null | sort -V -r) python3.10; do
+        if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null; then
+            py310="$candidate"
+            break
+        fi
+    done
+fi
+if [ -z "$py310" ]; then
     echo "tests/setup.sh: found no Python 3.10. Install one, or name it: PY310=/path/to/python3.10" >&2
     exit 1
 fi

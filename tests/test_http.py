@@ -43,6 +43,8 @@ FILES = {
     ".secret": "SECRET-DOTFILE",
     ".git/config": "SECRET-DOT-FOLDER",
     "__pycache__/quiz.cpython-311.pyc": b"SECRET-COMPILED",
+    "desktop.ini": "[.ShellClassInfo]\r\nSECRET-WINDOWS",
+    "pictures/Thumbs.db": b"SECRET-THUMBNAILS",
 }
 
 PYTHON_HIDDEN = ("quiz.py is part of the program, and wszero never sends Python files to browsers, "
@@ -221,6 +223,11 @@ def test_pycache_is_never_served(quiz, path):
     assert_never_served(request(quiz, path))
 
 
+@pytest.mark.parametrize("path", ["/desktop.ini", "/DESKTOP.INI", "/pictures/Thumbs.db", "/pictures/thumbs.db"])
+def test_the_files_windows_explorer_makes_are_never_served(quiz, path):
+    assert_never_served(request(quiz, path))
+
+
 @pytest.mark.parametrize("path", ["/diary.txt", "/elsewhere/diary.txt", "/elsewhere/"])
 def test_links_pointing_out_of_the_folder_are_never_served(quiz, path):
     assert_never_served(request(quiz, path))
@@ -234,8 +241,9 @@ def test_missing_file_gets_a_page_naming_it_and_listing_what_is_there(quiz):
     assert "<h1>There is no file called /dog.png</h1><p>The files wszero can show are:</p>" in page
     assert '<li><a href="/index.html">index.html</a></li>' in page
     assert '<li><a href="/pictures">pictures</a></li>' in page
-    for hidden in ("app.py", "quiz.py", ".secret", ".git", "__pycache__"):
+    for hidden in ("app.py", "quiz.py", ".secret", ".git", "__pycache__", "desktop.ini"):
         assert hidden not in page
+    assert "Thumbs.db" not in request(quiz, "/pictures/dog.png").body.decode()
 
 
 # =============================================================================
