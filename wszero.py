@@ -603,13 +603,15 @@ def short_traceback(exc):
     elif isinstance(exc, SyntaxError):
         frames = []  # Python shows the file and line of the mistake itself
     report.stack = traceback.StackSummary.from_list(frames)
-    text = "".join(report.format())
-    return text.rstrip("\n") + _did_you_mean(exc) + "\n", where
+    text = "".join(report.format()).rstrip("\n")
+    # On 3.10 the exceptiongroup backport (pytest brings it) may have added the hint already
+    hint = "" if "Did you mean" in text.rpartition("\n")[2] else _did_you_mean(exc)
+    return text + hint + "\n", where
 
 
 def _did_you_mean(exc):
-    """Python 3.10 and 3.12+ add "Did you mean: 'score'?" to these errors themselves; 3.11 only when it prints them."""
-    if sys.version_info[:2] != (3, 11) or not getattr(exc, "name", None):
+    """Python 3.12 adds "Did you mean: 'score'?" to these errors itself; 3.10 and 3.11 only when they print them."""
+    if sys.version_info >= (3, 12) or not getattr(exc, "name", None):
         return ""
     if isinstance(exc, NameError) and exc.__traceback__ is not None:
         tb = exc.__traceback__
