@@ -32,7 +32,7 @@ Why it is built this way:
 
 This one file is the whole library: copy it next to a program, or install it.
 ``python -m wszero app.py`` (or ``python wszero.py app.py``) runs a program.
-It needs Python 3.11+ and websockets 17+; pywebview is optional (``--window``).
+It needs Python 3.10+ and websockets 16 or 17; pywebview is optional (``--window``).
 
 The map.  Sections in the order they come, what each holds, and which thread
 runs it.  Three kinds of thread run wszero's code: the loop thread (asyncio
@@ -516,8 +516,11 @@ class say:
         if network:
             lines.append(f"  Classmates can open:         {network[0]}")
             lines += [f"                               {url}" for url in network[1:]]
-        if windows:
-            lines += ["", "  If classmates can't connect, allow Python through the Windows firewall."]
+            if windows:
+                lines += ["", "  If classmates can't connect, allow Python through the Windows firewall."]
+        else:
+            lines += ["", "  Classmates can't join yet, because this computer has no network address.",
+                      "  Check that Wi-Fi is on or a network cable is plugged in, then start wszero again."]
         lines += ["", "Close the window to stop." if in_window else "Press Ctrl+C to stop."]
         return "\n".join(lines)
 
@@ -568,6 +571,12 @@ class say:
                 "          --window      open the page in its own window\n"
                 "          --no-reload   don't run the program again when it is saved")
 
+    def game_usage(command):
+        return (f"Run this game:  {command}\n"
+                "Options:  --port N      use port N (normally 8000)\n"
+                "          --open        open the page in the web browser\n"
+                "          --window      open the page in its own window")
+
     def no_such_program(path):
         return f"There is no file or folder called '{path}'."
 
@@ -580,6 +589,15 @@ class say:
 
     def no_websockets():
         return "wszero needs the websockets library. Install it with:  pip install websockets"
+
+    def websockets_too_old(version):
+        return (f"wszero needs websockets 16 or newer, but this Python has websockets {version}. "
+                f"Update it with:  pip install --upgrade websockets")
+
+    def bundled_websockets_too_old(bundle, version):
+        # Installing websockets can't help here: Python takes the copy in the bundle first.
+        return (f"{bundle} was built with websockets {version}, which is too old for wszero: it needs 16 or newer. "
+                f"Build {bundle} again with build_zipapp.py and websockets 16 or 17, or ask whoever made it to.")
 
     def bad_port(value):
         return f"--port needs a whole number like 8000, not '{value}'."
@@ -1150,12 +1168,14 @@ def short_traceback(exc):
     last = "".join(report.format_exception_only())
     if not isinstance(exc, SyntaxError) and text.endswith(last):  # the error's own text may be a page's
         text = text[: -len(last)] + printable(last[:-1]) + "\n"
-    text = "\n".join(map(printable, text.split("\n")))
-    return text.rstrip("\n") + _did_you_mean(exc) + "\n", where
+    text = "\n".join(map(printable, text.split("\n"))).rstrip("\n")
+    # On 3.10 the exceptiongroup backport (pytest brings it) may have added the hint already
+    hint = "" if "Did you mean" in text.rpartition("\n")[2] else _did_you_mean(exc)
+    return text + hint + "\n", where
 
 
 def _did_you_mean(exc):
-    """Python 3.12 adds "Did you mean: 'score'?" to these errors itself; 3.11 only when it prints them."""
+    """Python 3.12 adds "Did you mean: 'score'?" to these errors itself; 3.10 and 3.11 only when they print them."""
     if sys.version_info >= (3, 12) or not getattr(exc, "name", None):
         return ""
     if isinstance(exc, NameError) and exc.__traceback__ is not None:
@@ -2062,6 +2082,10 @@ def _import_websockets():
     """Import websockets once, at start-up, with a plain message if it's missing."""
     global _OPEN, _ConnectionClosed, _Headers, _Response
     try:
+        import websockets
+        problem = websockets_problem(getattr(websockets, "__version__", "0"), getattr(websockets, "__file__", ""))
+        if problem:
+            raise WszeroError(problem)
         from websockets.datastructures import Headers
         from websockets.exceptions import ConnectionClosed
         from websockets.http11 import Response
@@ -2504,7 +2528,8 @@ class Server:
         try:
             await self.stop_requested.wait()
         except asyncio.CancelledError:
-            asyncio.current_task().uncancel()
+            if sys.version_info >= (3, 11):  # 3.10 counts no cancellations, so has none to undo
+                asyncio.current_task().uncancel()
         print_line(say.stopping())
         if watching:
             watching.cancel()
@@ -2950,6 +2975,8 @@ _TYPES = {".html": "text/html", ".htm": "text/html", ".js": "text/javascript", "
           ".ogg": "audio/ogg", ".mp4": "video/mp4", ".webm": "video/webm", ".woff2": "font/woff2",
           ".woff": "font/woff", ".ttf": "font/ttf", ".wasm": "application/wasm", ".map": "application/json"}
 _NEVER_SERVED = (".py", ".pyc", ".pyw", ".pyo", ".pyz")
+#: Files Windows Explorer leaves in folders by itself (lower case): never the program's pages.
+_WINDOWS_EXTRAS = ("desktop.ini", "thumbs.db")
 
 
 def content_type(name):
@@ -2967,7 +2994,8 @@ def safe_path(url_path):
 
     Refuses anything that could leave the folder or reveal what should stay
     private: '..', dotfiles and dot-folders, __pycache__, backslashes,
-    NUL bytes and Python files.  Pure: it looks at no files.
+    NUL bytes, Windows' desktop.ini and Thumbs.db, and Python files.  Pure:
+    it looks at no files.
     """
     path = urllib.parse.unquote(url_path, errors="strict") if "%" in url_path else url_path
     if "\\" in path or "\0" in path or not path.startswith("/"):
@@ -2975,7 +3003,8 @@ def safe_path(url_path):
     parts = [p for p in path.split("/") if p]
     for part in parts:
         # "quiz.py." and "quiz.py " open quiz.py on Windows
-        if part.startswith(".") or part == "__pycache__" or ":" in part or part != part.rstrip(". "):
+        if (part.startswith(".") or part == "__pycache__" or ":" in part or part != part.rstrip(". ")
+                or part.lower() in _WINDOWS_EXTRAS):
             raise Refused(404, path)
     if parts and parts[-1].lower().endswith(_NEVER_SERVED):
         raise Refused(403, say.python_hidden(parts[-1]))
@@ -3288,7 +3317,8 @@ def not_found(folder, url_path):
                     for n in names)
     body = (f"<!doctype html><meta charset=utf-8><title>Not found</title><h1>{title}</h1>"
             f"<p>The files wszero can show are:</p><ul>{items}</ul>")
-    return 404, "Not Found", content_type("page.html"), body.encode()
+    # websockets 16 hands on a path's stray bytes as surrogates, which UTF-8 can't encode
+    return 404, "Not Found", content_type("page.html"), body.encode("utf-8", "replace")
 
 
 def _servable_names(folder, sub):
@@ -3304,7 +3334,8 @@ def _servable_names(folder, sub):
         there = [n for n in os.listdir(where)
                  if os.path.realpath(os.path.join(where, n)).startswith(root + os.sep)]
     return sorted(n for n in there if not n.startswith(".") and n != "__pycache__"
-                  and not n.lower().endswith(_NEVER_SERVED) and n == n.rstrip(". "))
+                  and not n.lower().endswith(_NEVER_SERVED) and n == n.rstrip(". ")
+                  and n.lower() not in _WINDOWS_EXTRAS)
 
 
 PLAYGROUND_PATH = "/wszero/playground"
@@ -3417,31 +3448,241 @@ def _response(status, reason, body, ctype="text/plain; charset=utf-8", head=Fals
 # =============================================================================
 
 
+def websockets_problem(version, where):
+    """Why this websockets can't run wszero, in words, or None when it can.
+
+    ``where`` is its ``__init__.py``: a copy inside a bundle is named as
+    that, since updating the installed websockets can't change it.
+    """
+    major = version.split(".")[0]
+    if major.isdigit() and int(major) >= 16:
+        return None
+    bundle = _bundle_of(where or "")
+    if bundle:
+        return say.bundled_websockets_too_old(os.path.basename(bundle), version)
+    return say.websockets_too_old(version)
+
+
+def _bundle_of(path):
+    """The zip file (a .pyz bundle) that path lies inside, or None."""
+    import zipfile
+    while path and not os.path.exists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return None
+        path = parent
+    return path if path and os.path.isfile(path) and zipfile.is_zipfile(path) else None
+
+
+# -- The addresses classmates can open ------------------------------------------
+# Every system lists its network interfaces in its own way, so each has a
+# reader that turns what the system says into Interface records, and
+# choose_addresses() decides the same way everywhere which addresses to show,
+# best first.  The readers take text, so the tests give them what real
+# machines printed.  None of this asks the host name to resolve: on a Mac it
+# often doesn't.
+
+Interface = collections.namedtuple("Interface", "name addresses up loopback default",
+                                   defaults=(True, False, False))
+Interface.__doc__ = """A network interface: its name, its IPv4 addresses in order (the main one
+first), whether it is up, whether it is loopback, and whether it carries the
+default route (the way to the rest of the network)."""
+
+#: Interfaces of VPNs, containers, virtual machines and WSL: classmates can't
+#: usually reach them, so their addresses come last.
+_VIRTUAL = re.compile(r"^(docker|br-|veth|virbr|vmnet|vboxnet|lxcbr|lxdbr|incusbr|cni|flannel|podman|"
+                      r"tun|tap|utun|wg|tailscale|zt|ppp|ipsec|gif|stf|awdl|llw|anpi)"
+                      r"|vethernet|wsl|hyper-v|virtualbox|vmware|docker|tailscale|zerotier|wireguard|"
+                      r"openvpn|vpn|wintun|tunnel|virtual", re.IGNORECASE)
+_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+
+
+def choose_addresses(interfaces):
+    """The IPv4 addresses classmates could open, best first.
+
+    The interface that carries the default route comes first, then other
+    network cards, then virtual ones (VPNs, Docker, WSL, Hyper-V, virtual
+    machines), each keeping the system's order.  Interfaces that are down,
+    loopback, and addresses nobody else can reach (127.x, 0.x, 169.254.x)
+    are left out.  Pure: it looks at nothing but its argument.
+    """
+    ranked = []
+    for position, interface in enumerate(interfaces):
+        if not interface.up or interface.loopback:
+            continue
+        rank = (not interface.default, bool(_VIRTUAL.search(interface.name)), position)
+        ranked += [(rank, address) for address in interface.addresses
+                   if not address.startswith(("127.", "0.", "169.254."))]
+    chosen = []
+    for _, address in sorted(ranked, key=lambda item: item[0]):  # stable: an interface's own order stays
+        if address not in chosen:
+            chosen.append(address)
+    return chosen
+
+
 def network_addresses():
-    """This computer's IPv4 addresses that classmates could reach (never 127.x or 0.0.0.0)."""
-    found = set()
+    """This computer's IPv4 addresses that classmates could open, best first (see choose_addresses)."""
     try:
-        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.add(info[4][0])
-    except OSError:
-        pass
-    if sys.platform.startswith("linux"):
-        found.update(_linux_addresses())
-    return sorted(a for a in found if not a.startswith(("127.", "0.", "169.254.")))
+        if sys.platform.startswith("linux"):
+            interfaces = linux_interfaces(*_linux_sources())
+        elif sys.platform == "win32":
+            interfaces = windows_interfaces(_command("ipconfig"), _command("route", "print", "-4"))
+        else:  # macOS and the BSDs
+            interfaces = macos_interfaces(_command("ifconfig"), _command("route", "-n", "get", "default"))
+    except Exception:  # an odd system must never stop the server from starting
+        interfaces = []
+    if not interfaces:  # nothing could be read: the host name is the last resort
+        try:
+            found = [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
+        except OSError:
+            found = []
+        interfaces = [Interface("host name", found)]
+    return choose_addresses(interfaces)
 
 
-def _linux_addresses():
+def linux_interfaces(route, fib_trie, states):
+    """Interfaces from Linux's /proc/net/route and /proc/net/fib_trie.
+
+    ``states`` maps each interface's name, in the system's order, to its
+    (flags, operstate) from /sys/class/net/NAME and its main address (or
+    None).  fib_trie lists every local address, second addresses too; the
+    route table says which interface's network each other one is on, and
+    which interface has the default route.
+    """
+    networks, defaults = [], []
+    for line in route.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) < 8:
+            continue
+        name, destination, flags, metric, mask = fields[0], _hex_ip(fields[1]), fields[3], fields[6], _hex_ip(fields[7])
+        if not int(flags, 16) & 1:  # RTF_UP
+            continue
+        if destination == mask == 0:
+            defaults.append((int(metric), name))
+        else:
+            networks.append((mask, destination, name))
+    default = min(defaults)[1] if defaults else None
+    addresses = {name: [main] if main else [] for name, (_, _, main) in states.items()}
+    mains = {address for found in addresses.values() for address in found}
+    address = None
+    for line in fib_trie.splitlines():  # a leaf "|-- 192.168.1.23", then lines about it like "/32 host LOCAL"
+        leaf = re.fullmatch(r"\s*\|-- (\S+)\s*", line)
+        if leaf or "+--" in line:
+            address = leaf and leaf.group(1)
+            continue
+        if not address or "/32 host LOCAL" not in line or address in mains:
+            continue
+        number = _ip_number(address)
+        on = [name for mask, destination, name in sorted(networks, reverse=True) if number & mask == destination]
+        name = on[0] if on else "unknown"  # longest mask first: the most exact network
+        if address not in addresses.setdefault(name, []):
+            addresses[name].append(address)
+    interfaces = []
+    for name, found in addresses.items():
+        flags, state, _ = states.get(name, (1, "unknown", None))
+        interfaces.append(Interface(name, found, up=bool(flags & 1) and state in ("up", "unknown"),
+                                    loopback=bool(flags & 8), default=name == default))
+    return interfaces
+
+
+def _hex_ip(text):
+    """/proc/net/route's little-endian hex, as a number comparable with _ip_number()."""
+    return int.from_bytes(bytes.fromhex(text)[::-1], "big")
+
+
+def _ip_number(address):
+    return int.from_bytes(socket.inet_aton(address), "big")
+
+
+def _linux_sources():
+    """/proc/net/route, /proc/net/fib_trie and each interface's state, for linux_interfaces()."""
     import fcntl
     import struct
-    addresses = []
-    for _, name in socket.if_nameindex():
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            try:
-                packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))
+
+    def read(path, otherwise=""):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                return f.read().strip()
+        except OSError:
+            return otherwise
+    states = {}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        for _, name in socket.if_nameindex():
+            try:  # SIOCGIFADDR: the interface's main address
+                packed = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))
+                main = socket.inet_ntoa(packed[20:24])
             except OSError:
-                continue
-            addresses.append(socket.inet_ntoa(packed[20:24]))
-    return addresses
+                main = None
+            flags = read(f"/sys/class/net/{name}/flags", "0x1")
+            states[name] = (int(flags, 16), read(f"/sys/class/net/{name}/operstate", "unknown"), main)
+    return read("/proc/net/route"), read("/proc/net/fib_trie"), states
+
+
+def macos_interfaces(ifconfig, route):
+    """Interfaces from macOS's (or a BSD's) ``ifconfig`` and ``route -n get default``."""
+    found = re.search(r"^\s*interface:\s*(\S+)", route, re.MULTILINE)
+    default = found.group(1) if found else None
+    interfaces = []
+    for block in re.split(r"\n(?=\S)", ifconfig):
+        header = re.match(r"(\S+?):? flags=\w+<([^>]*)>", block)
+        if not header:
+            continue
+        name, flags = header.group(1), header.group(2).split(",")
+        inactive = re.search(r"^\s+status: inactive", block, re.MULTILINE)
+        addresses = re.findall(r"^\s+inet (\S+)", block, re.MULTILINE)
+        interfaces.append(Interface(name, addresses, up="UP" in flags and "RUNNING" in flags and not inactive,
+                                    loopback="LOOPBACK" in flags, default=name == default))
+    return interfaces
+
+
+def windows_interfaces(ipconfig, route):
+    """Interfaces from Windows' ``ipconfig`` and ``route print -4``, in any language.
+
+    In the route table, the Interface column (the last but one) holds an
+    address of every connected adapter, a host route through no gateway
+    ("On-link", in English) names each of its other addresses, and the
+    0.0.0.0 route with the lowest metric is the default.  ipconfig gives the
+    adapters' names: its headers are the lines that are not indented and
+    end in ":".
+    """
+    live, hosts, defaults = [], set(), []
+    for line in route.splitlines():
+        fields = line.split()  # destination, mask, gateway (maybe two words), interface, metric
+        if (len(fields) < 5 or not fields[-1].isdigit()
+                or not all(_IPV4.fullmatch(fields[i]) for i in (0, 1, -2))):
+            continue
+        destination, mask, gateway, interface = fields[0], fields[1], " ".join(fields[2:-2]), fields[-2]
+        if interface not in live:
+            live.append(interface)
+        if mask == "255.255.255.255" and not _IPV4.fullmatch(gateway) and int(destination.split(".")[0]) < 224:
+            hosts.add(destination)
+        if destination == mask == "0.0.0.0":
+            defaults.append((int(fields[-1]), interface))
+    default = min(defaults)[1] if defaults else None
+    adapters, name = {}, None
+    for line in ipconfig.splitlines():
+        if line[:1].strip() and line.rstrip().endswith(":"):
+            name = line.strip().rstrip(":").strip()
+            adapters.setdefault(name, [])
+        elif name is not None:
+            adapters[name] += [a for a in _IPV4.findall(line) if (a in live or a in hosts) and a not in adapters[name]]
+    named = {address for found in adapters.values() for address in found}
+    adapters.update((address, [address]) for address in live if address not in named)
+    return [Interface(name, found, loopback=all(a.startswith("127.") for a in found), default=default in found)
+            for name, found in adapters.items() if found]
+
+
+def _command(*command):
+    """What a system command prints, or "" if it can't run.  It may live in /sbin, off the PATH."""
+    import subprocess
+    for program in (command[0], "/sbin/" + command[0], "/usr/sbin/" + command[0]):
+        try:
+            done = subprocess.run([program, *command[1:]], stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=5, creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))
+        except (OSError, subprocess.SubprocessError):
+            continue
+        return done.stdout.decode("utf-8", "replace")
+    return ""
 
 
 # -- A QR code of the address, so a phone or tablet can join by scanning it ---
@@ -3586,26 +3827,68 @@ def qr_matrix(text: str) -> list[list[bool]]:
     return _qr_build(text.encode("utf-8"))
 
 
-def qr_lines(text: str, invert: bool = False) -> list[str]:
-    """QR code for text as terminal lines of half blocks, two module rows per line, 2-module quiet zone."""
+#: Black ink on bright white paper.  Setting both colours makes the code look
+#: the same on light and dark terminals; a code drawn in the terminal's own
+#: colours comes out inverted on one of them, and many phones can't read that.
+QR_COLOURS = "\x1b[30;107m"
+QR_RESET = "\x1b[0m"
+#: Light modules around the code, as the QR standard asks, so a phone can find its edge.
+QR_QUIET_ZONE = 4
+
+
+def qr_lines(text: str, colours: bool = True) -> list[str]:
+    """QR code for text as terminal lines of half blocks, two module rows per line.
+
+    Dark modules are drawn, light ones are spaces, with a 4-module quiet
+    zone.  With ``colours`` each line sets black on white and resets the
+    colours at its end; without, dark modules take the text colour (for
+    IDLE, which shows no colour codes and whose page is normally light).
+    """
     m = qr_matrix(text)
-    n = len(m) + 4
-    light = [[False] * n] * 2
-    grid = light + [[False] * 2 + row + [False] * 2 for row in m] + light
-    # Default paints LIGHT modules and leaves dark ones blank: scans on dark-background terminals
-    # (the common case); invert=True paints the dark modules instead, for light terminals.
-    paint = [[dark == invert for dark in row] for row in grid] + [[False] * n]  # n is odd: pad
-    return ["".join(" ▄▀█"[2 * top + bottom] for top, bottom in zip(paint[r], paint[r + 1]))
-            for r in range(0, n, 2)]
+    n = len(m) + 2 * QR_QUIET_ZONE
+    light = [[False] * n for _ in range(QR_QUIET_ZONE)]
+    side = [False] * QR_QUIET_ZONE
+    grid = light + [side + row + side for row in m] + light + [[False] * n]  # n is odd: a light half-row ends it
+    lines = ["".join(" ▄▀█"[2 * top + bottom] for top, bottom in zip(grid[r], grid[r + 1]))
+             for r in range(0, n, 2)]
+    return [QR_COLOURS + line + QR_RESET for line in lines] if colours else lines
 
 
 def terminal_can_show_qr(stream):
-    """True for a real terminal whose encoding has the block characters."""
+    """True for a real terminal whose encoding has the block characters, unless TERM=dumb.
+
+    On Windows it also asks the console to understand colour codes, and is
+    False where it can't.
+    """
+    if os.environ.get("TERM") == "dumb":
+        return False
     try:
         "█▀▄".encode(stream.encoding or "ascii")
     except (UnicodeEncodeError, LookupError):
         return False
-    return stream.isatty()
+    if not stream.isatty():
+        return False
+    return _windows_colours(stream) if sys.platform == "win32" and not _in_idle(stream) else True
+
+
+def _in_idle(stream):
+    """IDLE's shell says it is a terminal, but shows colour codes as text."""
+    return type(stream).__module__.startswith("idlelib")
+
+
+def _windows_colours(stream):
+    """Switch on colour codes in a Windows console; False if it can't have them."""
+    try:
+        import ctypes
+        import msvcrt
+        kernel32 = ctypes.windll.kernel32
+        handle = msvcrt.get_osfhandle(stream.fileno())
+        mode = ctypes.c_uint32()
+        if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+            return False
+        return bool(mode.value & 4 or kernel32.SetConsoleMode(handle, mode.value | 4))  # VIRTUAL_TERMINAL_PROCESSING
+    except Exception:
+        return False
 
 
 def _main_folder():
@@ -4411,7 +4694,7 @@ def start_server(folder, program, settings, registry=None, path=None):
         network = [f"http://{a}:{server.port}" for a in network_addresses()]
         print_line(say.running(server.program, local, network, sys.platform == "win32", window))
         if network and terminal_can_show_qr(sys.stdout):
-            print_line("\n".join(qr_lines(network[0])) + "\n")
+            print_line("\n".join(qr_lines(network[0], colours=not _in_idle(sys.stdout))) + "\n")
         if open:
             webbrowser.open(local)
 
@@ -4548,6 +4831,10 @@ def main(argv=None):
             print_line(say.usage(f"python {os.path.basename(sys.argv[0])}") if bundle else say.usage())
             return
         path = os.path.abspath(find_program(rest[0]))
+        if "-h" in rest or "--help" in rest:  # a game's bundle puts its own program first
+            game = in_zip(path) is not None
+            print(say.game_usage(f"python {os.path.basename(sys.argv[0])}") if game else say.usage())
+            return
     except WszeroError as problem:
         _exit_with(problem)
     sys.argv = [path] + rest[1:]

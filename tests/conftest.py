@@ -288,3 +288,8 @@ def open_page(browser):
     yield opener
     for context in contexts:
         context.close()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-pictures", action="store_true",
+                     help="take the screenshots in docs/pictures again (tests/test_pictures.py)")

@@ -12,9 +12,14 @@ import http.client
 import socket
 
 import pytest
+import websockets
 
 import wszero
 from conftest import DEADLINE
+
+#: websockets 16 (the one for Python 3.10) closes the connection on any method
+#: but GET before wszero sees the request; from 17 on, wszero answers it.
+ANSWERS_EVERY_METHOD = int(websockets.__version__.split(".")[0]) >= 17
 
 APP = """\
     from wszero import *
@@ -38,6 +43,8 @@ FILES = {
     ".secret": "SECRET-DOTFILE",
     ".git/config": "SECRET-DOT-FOLDER",
     "__pycache__/quiz.cpython-311.pyc": b"SECRET-COMPILED",
+    "desktop.ini": "[.ShellClassInfo]\r\nSECRET-WINDOWS",
+    "pictures/Thumbs.db": b"SECRET-THUMBNAILS",
 }
 
 PYTHON_HIDDEN = ("quiz.py is part of the program, and wszero never sends Python files to browsers, "
@@ -137,6 +144,9 @@ def test_files_in_subfolders_are_served_with_their_content_type(quiz):
 
 def test_head_gives_the_real_length_and_no_body(quiz):
     answer = raw(quiz, b"HEAD /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    if not ANSWERS_EVERY_METHOD:
+        assert answer == b""
+        return
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK\r\n"), answer
     assert f"\r\nContent-Length: {len(INDEX)}\r\n".encode() in head + b"\r\n", answer
@@ -146,6 +156,9 @@ def test_head_gives_the_real_length_and_no_body(quiz):
 
 def test_head_of_a_python_file_is_refused_without_a_body(quiz):
     answer = raw(quiz, b"HEAD /quiz.py HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    if not ANSWERS_EVERY_METHOD:
+        assert answer == b""
+        return
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 403 Forbidden\r\n"), answer
     assert f"\r\nContent-Length: {len(PYTHON_HIDDEN)}\r\n".encode() in head + b"\r\n", answer
@@ -210,6 +223,11 @@ def test_pycache_is_never_served(quiz, path):
     assert_never_served(request(quiz, path))
 
 
+@pytest.mark.parametrize("path", ["/desktop.ini", "/DESKTOP.INI", "/pictures/Thumbs.db", "/pictures/thumbs.db"])
+def test_the_files_windows_explorer_makes_are_never_served(quiz, path):
+    assert_never_served(request(quiz, path))
+
+
 @pytest.mark.parametrize("path", ["/diary.txt", "/elsewhere/diary.txt", "/elsewhere/"])
 def test_links_pointing_out_of_the_folder_are_never_served(quiz, path):
     assert_never_served(request(quiz, path))
@@ -223,8 +241,9 @@ def test_missing_file_gets_a_page_naming_it_and_listing_what_is_there(quiz):
     assert "<h1>There is no file called /dog.png</h1><p>The files wszero can show are:</p>" in page
     assert '<li><a href="/index.html">index.html</a></li>' in page
     assert '<li><a href="/pictures">pictures</a></li>' in page
-    for hidden in ("app.py", "quiz.py", ".secret", ".git", "__pycache__"):
+    for hidden in ("app.py", "quiz.py", ".secret", ".git", "__pycache__", "desktop.ini"):
         assert hidden not in page
+    assert "Thumbs.db" not in request(quiz, "/pictures/dog.png").body.decode()
 
 
 # =============================================================================
@@ -240,12 +259,18 @@ def test_plain_get_of_the_socket_address_gets_426_and_a_sentence(quiz):
 
 
 def test_post_gets_405_and_a_sentence(quiz):
+    if not ANSWERS_EVERY_METHOD:
+        assert poke(quiz, b"POST / HTTP/1.1\r\nHost: localhost\r\n\r\n") == b""
+        return
     reply = request(quiz, "/", method="POST")
     assert reply.status == 405
     assert reply.body.decode() == "wszero only serves pages (GET and HEAD), not POST."
 
 
 def test_other_methods_get_405_and_a_sentence(quiz):
+    if not ANSWERS_EVERY_METHOD:
+        assert poke(quiz, b"DELETE /quiz.py HTTP/1.1\r\nHost: localhost\r\n\r\n") == b""
+        return
     reply = request(quiz, "/quiz.py", method="DELETE")
     assert reply.status == 405
     assert reply.body.decode() == "wszero only serves pages (GET and HEAD), not DELETE."
@@ -254,7 +279,7 @@ def test_other_methods_get_405_and_a_sentence(quiz):
 def test_server_keeps_serving_after_bad_requests(quiz):
     for path in ("/..%2f", "/%2e%2e/", "/sub/..%5c..%5cquiz.py", "//etc/passwd", "/%ff", "/quiz.py", "/ws"):
         request(quiz, path)
-    request(quiz, "/", method="POST")
+    poke(quiz, b"POST / HTTP/1.1\r\nHost: localhost\r\n\r\n")
     poke(quiz, b"NONSENSE\r\n\r\n")
     poke(quiz, b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello")
     poke(quiz, b"GET /\xff\xfe HTTP/1.1\r\nHost: localhost\r\n\r\n")

@@ -12,6 +12,7 @@ folder, so the messages name "chat.py, line N" exactly as a child would see.
 import inspect
 import json
 import os
+import sys
 import textwrap
 import types
 
@@ -910,8 +911,8 @@ def test_short_traceback_ends_at_the_programs_own_line(tmp_path):
         "Traceback (most recent call last):\n"
         f'  File "{path}", line 4, in chat\n'
         "    return scores[text]\n"
-        "           ~~~~~~^^^^^^\n"
-        "KeyError: 'ada'\n")
+        + ("           ~~~~~~^^^^^^\n" if sys.version_info >= (3, 11) else "")  # 3.10 draws no marks
+        + "KeyError: 'ada'\n")
     assert where == "chat.py, line 4"
 
 

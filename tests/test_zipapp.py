@@ -20,12 +20,18 @@ import zipfile
 import zlib
 
 import pytest
+import websockets
 
 from conftest import DEADLINE, ROOT, Program
 
+import build_zipapp
 import wszero
 
 BUILD = os.path.join(ROOT, "build_zipapp.py")
+#: The oldest Python a bundle built here accepts: it depends on the websockets it carries.
+NEEDED = build_zipapp.python_needed(websockets.__version__)
+#: Debian's own Python, with Debian's websockets 10.4 (tests/setup.sh installs python3-websockets).
+DEBIAN_PYTHON = "/usr/bin/python3"
 
 GAME = textwrap.dedent("""\
     from wszero import *
@@ -61,6 +67,8 @@ PAGES = {
     "pictures/cat.png": tiny_png(),
 }
 PRIVATE = {
+    "desktop.ini": b"[.ShellClassInfo]\r\nSECRET",
+    "pictures/Thumbs.db": b"SECRET",
     ".secret": b"SECRET",
     ".git/config": b"SECRET",
     "__pycache__/main.cpython-311.pyc": b"SECRET",
@@ -75,12 +83,35 @@ def make_folder(folder, files):
     return folder
 
 
-def build(*args, cwd):
+def build(*args, cwd, python=sys.executable):
     """Run build_zipapp.py and return what it printed."""
-    done = subprocess.run([sys.executable, BUILD, *args], cwd=cwd, capture_output=True, text=True,
+    done = subprocess.run([python, BUILD, *args], cwd=cwd, capture_output=True, text=True,
                           timeout=DEADLINE * 4)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def websockets_version(python):
+    done = subprocess.run([python, "-c", "import websockets; print(websockets.__version__)"],
+                          capture_output=True, text=True, timeout=DEADLINE)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def python_with_websockets(major):
+    """A Python whose websockets has this major version: this one, .venv310's, or the one on PATH."""
+    candidates = [sys.executable, os.path.join(ROOT, ".venv310", "bin", "python"),
+                  shutil.which("python3"), shutil.which("python")]
+    for python in filter(None, candidates):
+        version = os.path.exists(python) and websockets_version(python)
+        if version and version.split(".")[0] == str(major):
+            return python
+    raise AssertionError(f"no Python with websockets {major} here: run bash tests/setup.sh")
+
+
+def bare_venv(python, folder):
+    """A fresh venv made without pip from `python`: it has only the standard library."""
+    subprocess.run([python, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=DEADLINE * 4)
+    return str(folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
 
 
 def bare_environment():
@@ -105,9 +136,16 @@ def get(url):
 @pytest.fixture(scope="session")
 def bare_python(tmp_path_factory):
     """A fresh venv made without pip: a Python with nothing installed."""
-    venv = tmp_path_factory.mktemp("bare") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=DEADLINE * 4)
-    return str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+    return bare_venv(sys.executable, tmp_path_factory.mktemp("bare") / "venv")
+
+
+@pytest.fixture(scope="session")
+def bare_python_3_10(tmp_path_factory):
+    """A Python 3.10 with nothing installed, as Thonny 4.1 and Ubuntu 22.04 have."""
+    python = bare_venv(python_with_websockets(16), tmp_path_factory.mktemp("bare310") / "venv")
+    assert subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
+                          text=True, timeout=DEADLINE).stdout == "(3, 10)\n"
+    return python
 
 
 @pytest.fixture(scope="module")
@@ -168,10 +206,12 @@ def test_the_bare_python_cannot_import_websockets(bare_python, elsewhere):
 # -- building ----------------------------------------------------------------------------
 
 
-def test_building_says_where_the_bundle_is_and_its_size(game_bundle):
+def test_building_says_where_the_bundle_is_its_size_and_the_pythons_it_runs_on(game_bundle):
     path, printed = game_bundle
     size = round(os.path.getsize(path) / 1024)
-    assert printed == f"Built {path}: {size} KB, all in one file. Run it with:  python {path}\n"
+    needed = "%d.%d" % NEEDED
+    assert printed == (f"Built {path}: {size} KB, all in one file, for Python {needed} or newer. "
+                       f"Run it with:  python {path}\n")
 
 
 @pytest.mark.parametrize("which", ["game", "runner"])
@@ -189,6 +229,11 @@ def test_game_bundle_holds_the_program_its_pages_wszero_and_websockets(game_bund
 def test_game_bundle_leaves_out_dotfiles_and_pycache(game_bundle):
     names = names_in(game_bundle[0])
     assert not [n for n in names if "/." in n or "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_game_bundle_leaves_out_the_files_windows_explorer_makes(game_bundle):
+    names = names_in(game_bundle[0])
+    assert not [n for n in names if n.lower().endswith(("desktop.ini", "thumbs.db"))]
 
 
 def test_bundles_leave_out_the_parts_of_websockets_a_server_never_uses(runner_bundle):
@@ -281,8 +326,10 @@ def test_runner_bundle_shows_how_to_run_a_program_with_it(runner_bundle, bare_py
 
 # -- an old Python gets a plain message -------------------------------------------------------
 
-TOO_OLD = ("This program needs Python 3.11 or newer, but this is Python 3.6. "
-           "Install a newer Python from python.org, then run it again.\n")
+
+def too_old(needed, running):
+    return (f"This program needs Python {needed} or newer, but this is Python {running}. "
+            f"Install a newer Python from python.org, then run it again.\n")
 
 
 def test_old_python_gets_a_plain_message_and_exit_code_1(game_bundle, elsewhere):
@@ -290,10 +337,10 @@ def test_old_python_gets_a_plain_message_and_exit_code_1(game_bundle, elsewhere)
                "runpy.run_path(sys.argv[1], run_name='__main__')")
     done = subprocess.run([sys.executable, "-c", pretend, game_bundle[0]], cwd=elsewhere,
                           env=bare_environment(), capture_output=True, text=True, timeout=DEADLINE)
-    assert (done.returncode, done.stdout, done.stderr) == (1, "", TOO_OLD)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", too_old("%d.%d" % NEEDED, "3.6"))
 
 
-@pytest.mark.parametrize("version", [(3, 11, 0), (3, 12, 1), (4, 0, 0)])
+@pytest.mark.parametrize("version", [NEEDED + (0,), (3, 12, 1), (4, 0, 0)])
 def test_new_enough_python_passes_the_version_check(runner_bundle, version):
     checks = {"__name__": "bundle"}
     exec(bundle_main(runner_bundle), checks)
@@ -303,13 +350,122 @@ def test_new_enough_python_passes_the_version_check(runner_bundle, version):
 def test_version_check_names_both_versions(runner_bundle):
     checks = {"__name__": "bundle"}
     exec(bundle_main(runner_bundle), checks)
-    assert checks["version_problem"]((3, 10, 13)) == TOO_OLD.replace("3.6", "3.10").rstrip("\n")
+    assert checks["version_problem"]((3, 9, 18)) == too_old("%d.%d" % NEEDED, "3.9").rstrip("\n")
 
 
 @pytest.mark.parametrize("which", ["game", "runner"])
 def test_bundle_main_is_written_in_syntax_python_3_6_reads(which, game_bundle, runner_bundle):
     source = bundle_main(game_bundle[0] if which == "game" else runner_bundle)
     ast.parse(source, feature_version=(3, 6))
+
+
+# -- the websockets a bundle carries decides the Pythons it runs on ----------------------------
+
+
+@pytest.mark.parametrize("version, needed", [("16.0", (3, 10)), ("16.1.1", (3, 10)), ("17.4", (3, 11)),
+                                             ("10.4", None), ("15.0.1", None), ("18.0", None), ("", None)])
+def test_a_bundle_accepts_every_python_its_websockets_runs_on_and_no_other(version, needed):
+    assert build_zipapp.python_needed(version) == needed
+
+
+def test_a_bundle_with_websockets_16_runs_on_a_bare_python_3_10(tmp_path, bare_python_3_10):
+    make_folder(tmp_path / "mygame", {"main.py": GAME, **PAGES})
+    printed = build("mygame", "--out", "dist", cwd=tmp_path, python=python_with_websockets(16))
+    assert "for Python 3.10 or newer" in printed
+    bundle = str(tmp_path / "dist" / "mygame.pyz")
+    program = Program(bundle, command=[bare_python_3_10, bundle, "--port", "0"], env=bare_environment(),
+                      cwd=str(tmp_path)).started()
+    try:
+        with program.client() as client:
+            client.send("echo", text="hi from 3.10")
+            assert client.recv_op("echo") == {"op": "echo", "text": "hi from 3.10"}
+    finally:
+        assert program.stop() == 0
+
+
+def test_a_bundle_with_websockets_17_tells_python_3_10_which_python_it_needs(tmp_path, bare_python_3_10):
+    make_folder(tmp_path / "mygame", {"main.py": GAME})
+    printed = build("mygame", "--out", "dist", cwd=tmp_path, python=python_with_websockets(17))
+    assert "for Python 3.11 or newer" in printed
+    done = subprocess.run([bare_python_3_10, str(tmp_path / "dist" / "mygame.pyz")], cwd=str(tmp_path),
+                          env=bare_environment(), capture_output=True, text=True, timeout=DEADLINE)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", too_old("3.11", "3.10"))
+
+
+def test_building_with_debians_websockets_10_4_says_to_make_a_venv(tmp_path):
+    assert websockets_version(DEBIAN_PYTHON) == "10.4", "run bash tests/setup.sh (it installs python3-websockets)"
+    make_folder(tmp_path / "mygame", {"main.py": GAME})
+    done = subprocess.run([DEBIAN_PYTHON, BUILD, "mygame"], cwd=tmp_path, env=bare_environment(),
+                          capture_output=True, text=True, timeout=DEADLINE * 4)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "A bundle needs websockets 16 or 17 inside it, but this Python has websockets 10.4.\n"
+        "Make a venv with its own websockets, and build from there:\n"
+        "    python3 -m venv venv\n"
+        '    venv/bin/python -m pip install "websockets>=16,<18"\n'
+        "    venv/bin/python build_zipapp.py mygame\n")
+    assert not (tmp_path / "dist").exists()
+
+
+def test_building_with_no_websockets_says_to_make_a_venv(tmp_path, bare_python):
+    done = subprocess.run([bare_python, BUILD, "--out", "out"], cwd=tmp_path, env=bare_environment(),
+                          capture_output=True, text=True, timeout=DEADLINE * 4)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr.startswith("A bundle needs websockets 16 or 17 inside it, but this Python has no websockets.\n")
+    assert done.stderr.endswith("    venv/bin/python build_zipapp.py --out out\n")
+
+
+def with_debians_websockets(bundle, target):
+    """A copy of a bundle with Debian's websockets 10.4 inside, as the old build_zipapp.py made on Debian."""
+    debian = subprocess.run([DEBIAN_PYTHON, "-c", "import os, websockets; print(os.path.dirname(websockets.__file__))"],
+                            capture_output=True, text=True, check=True, timeout=DEADLINE).stdout.strip()
+    with zipfile.ZipFile(bundle) as old, zipfile.ZipFile(target, "w") as new:
+        for name in old.namelist():
+            if not name.startswith("websockets/"):
+                new.writestr(name, old.read(name))
+        for top, dirs, files in os.walk(debian):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for name in files:
+                if name.endswith(".py"):
+                    new.write(os.path.join(top, name), "websockets/" + os.path.relpath(os.path.join(top, name), debian))
+    return target
+
+
+def test_a_bundle_carrying_a_too_old_websockets_says_so_instead_of_asking_to_install_one(
+        runner_bundle, bare_python, tmp_path):
+    old = with_debians_websockets(runner_bundle, str(tmp_path / "old.pyz"))
+    make_folder(tmp_path / "chat", {"app.py": GAME})
+    done = subprocess.run([bare_python, old, "chat/app.py"], cwd=tmp_path, env=bare_environment(),
+                          capture_output=True, text=True, timeout=DEADLINE)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "old.pyz was built with websockets 10.4, which is too old for wszero: it needs 16 or newer. "
+        "Build old.pyz again with build_zipapp.py and websockets 16 or 17, or ask whoever made it to.\n")
+
+
+def test_an_installed_websockets_that_is_too_old_is_named_with_how_to_update_it():
+    assert wszero.websockets_problem("10.4", "/usr/lib/python3/dist-packages/websockets/__init__.py") == (
+        "wszero needs websockets 16 or newer, but this Python has websockets 10.4. "
+        "Update it with:  pip install --upgrade websockets")
+
+
+@pytest.mark.parametrize("version", ["16.0", "16.1.1", "17.4"])
+def test_websockets_16_and_17_are_fine(version):
+    assert wszero.websockets_problem(version, websockets.__file__) is None
+
+
+# -- --help ------------------------------------------------------------------------------------
+
+
+def test_game_bundle_shows_help_instead_of_starting_the_game(game_bundle, bare_python, elsewhere):
+    done = subprocess.run([bare_python, game_bundle[0], "--help"], cwd=elsewhere, env=bare_environment(),
+                          capture_output=True, text=True, timeout=DEADLINE)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == (
+        "Run this game:  python mygame.pyz\n"
+        "Options:  --port N      use port N (normally 8000)\n"
+        "          --open        open the page in the web browser\n"
+        "          --window      open the page in its own window\n")
 
 
 # -- wszero's view of files inside a zip -------------------------------------------------------
