@@ -393,7 +393,12 @@
       field.value = "";
       first = first || field;
     });
-    if (first) first.focus();
+    // On a page played with keys, the keys must reach the page, not the box.
+    if (document.querySelector("[data-keys],[data-key]")) {
+      if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+    } else if (first) {
+      first.focus();
+    }
   }
 
   function clickMessage(element) {

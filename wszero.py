@@ -2901,6 +2901,9 @@ class TestClient:
             self.now = max(self.now, when)
             try:
                 self._run(timer_handler(timer), None, {})
+            except Exception:
+                timer.cancel()  # as on the server, an every() timer that failed stops
+                raise
             finally:
                 if timer.repeat and not timer.cancelled:
                     self._schedule(timer, timer.next_tick(self.now))
@@ -3378,6 +3381,7 @@ def _playground_hint(typed, required):
 PLAYGROUND_HTML = """<!doctype html>
 <meta charset="utf-8">
 <title>$TITLE</title>
+<script>window.WSZERO = {errors: false};  // the log below shows errors already</script>
 <script src="/wszero.js"></script>
 <style>
   body { font-family: sans-serif; margin: 2em; max-width: 50em; }
@@ -4399,7 +4403,12 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
       field.value = "";
       first = first || field;
     });
-    if (first) first.focus();
+    // On a page played with keys, the keys must reach the page, not the box.
+    if (document.querySelector("[data-keys],[data-key]")) {
+      if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+    } else if (first) {
+      first.focus();
+    }
   }
 
   function clickMessage(element) {

@@ -121,6 +121,18 @@ def test_keys_typed_in_a_text_box_send_nothing(run, open_page):
     received_exactly(app, page, [])
 
 
+def test_after_a_form_sends_on_a_page_played_with_keys_the_keys_reach_the_page(run, open_page):
+    # A name box must not keep the arrow keys after the name is sent.
+    app, page = start(run, open_page, """
+        <body data-keys>
+        <form data-op="form"><input name="name"><button>Join</button></form>
+    """)
+    page.page.fill("[name=name]", "Ada")
+    page.page.press("[name=name]", "Enter")
+    page.page.keyboard.down("ArrowUp")
+    received_exactly(app, page, [("form", {"name": "Ada"}, []), ("keydown", {"key": "up"}, ["up"])])
+
+
 def test_a_key_held_when_the_page_loses_the_focus_comes_up(run, open_page):
     app, page = start(run, open_page, """
         <body data-keys>
