@@ -149,7 +149,7 @@ valid_values = {
     "chat": st.fixed_dictionaries({"text": json_values}, optional={"colour": json_values}),
     "move": st.fixed_dictionaries({"x": json_values, "y": json_values}),
     "ping": st.just({}),
-    "anything": st.dictionaries(st.text(any_char, max_size=8).filter(lambda k: k not in ("op", "wszero:id")),
+    "anything": st.dictionaries(st.text(any_char, max_size=8).filter(lambda k: k not in ("op", "wszero:id", "client")),
                                 json_values, max_size=5),
     "sized": st.fixed_dictionaries({}, optional={"size": json_values}),
 }
