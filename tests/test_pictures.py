@@ -102,9 +102,9 @@ def test_tutorial_step_4_your_own_page(run, page_at, picture, mygame):
 def test_hello_example(run, page_at, picture):
     program = run(path=example("hello"))
     page = page_at(program.url)
-    page.page.fill("#name", "Sam")
-    page.page.click("#hello")
-    picture(page, "example-hello.png", '#greeting:has-text("Hello, Sam!")')
+    page.page.fill('input[name="name"]', "Sam")
+    page.page.click("button")
+    picture(page, "example-hello.png", 'b:has-text("Hello, Sam!")')
 
 
 def test_chat_example(run, page_at, picture):
