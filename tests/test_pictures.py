@@ -189,7 +189,8 @@ def test_quiz_example(run, page_at, picture):
         page.page.fill('input[name="text"]', answer)
         page.page.click('button:has-text("Answer")')
         page.page.locator(f'p:has-text("{note}")').wait_for(timeout=WAIT)
-    ada.page.locator('tr:has-text("red"):has-text("1")').wait_for(timeout=WAIT)
+    ada.page.wait_for_function("""() => [...document.querySelectorAll('tbody > tr[data-wszero-copy]')]
+        .some(row => row.cells[0].textContent === 'red' && row.cells[1].textContent === '1')""", timeout=WAIT)
     scroll_to(ada, "body", "end")  # the whole scoreboard, below the page's top margin
     picture(ada, "example-quiz.png", 'span[data-wszero-copy]:has-text("Seconds left")')
 
