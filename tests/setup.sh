@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian 12 machine:
-# Chromium for the browser tests, Xvfb and GTK's WebKit for the window test,
-# the Python packages, a Python 3.10 with websockets 16 for tests/py310.sh,
+# Chromium for the browser tests, with an emoji font for the pages' pictures
+# (the snake's eyes, the arrow buttons), Xvfb and GTK's WebKit for the window
+# test, the Python packages, a Python 3.10 with websockets 16 for tests/py310.sh,
 # and the wheels the packaging tests install offline.  Run it as root, or
 # with sudo available.
 set -euo pipefail
@@ -13,7 +14,7 @@ $sudo apt-get update -q
 # python3-websockets is Debian's websockets 10.4, too old for wszero: the tests
 # check that build_zipapp.py, run by /usr/bin/python3, says what to do instead.
 $sudo apt-get install -y -q --no-install-recommends \
-    chromium xvfb xauth imagemagick x11-utils \
+    chromium fonts-noto-color-emoji xvfb xauth imagemagick x11-utils \
     gir1.2-webkit2-4.1 libgirepository1.0-dev libcairo2-dev pkg-config \
     python3-venv python3-websockets
 python -m pip install -q --upgrade pip

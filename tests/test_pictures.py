@@ -16,7 +16,8 @@ import shutil
 import pytest
 from PIL import Image
 
-from conftest import DEADLINE, EXAMPLES, ROOT, Page
+from conftest import DEADLINE, EXAMPLES, ROOT, Page, wait_for
+from test_games import KEYS, count_updates, dot, scores, squares, wait_for_updates, way_to, your_name, your_number
 from test_tutorial import code_after
 
 PICTURES = os.path.join(ROOT, "docs", "pictures")
@@ -68,6 +69,11 @@ def example(name):
     return os.path.join(EXAMPLES, name)
 
 
+def scroll_to(page, selector, block="start"):
+    """Scroll the page so that `selector` is at the top of the picture (block="end": its end at the bottom)."""
+    page.page.locator(selector).first.evaluate("(element, block) => element.scrollIntoView({block})", block)
+
+
 # -- the README's tutorial ------------------------------------------------------------------------
 
 
@@ -102,9 +108,9 @@ def test_tutorial_step_4_your_own_page(run, page_at, picture, mygame):
 def test_hello_example(run, page_at, picture):
     program = run(path=example("hello"))
     page = page_at(program.url)
-    page.page.fill("#name", "Sam")
-    page.page.click("#hello")
-    picture(page, "example-hello.png", '#greeting:has-text("Hello, Sam!")')
+    page.page.fill('input[name="name"]', "Sam")
+    page.page.click("button")
+    picture(page, "example-hello.png", 'b:has-text("Hello, Sam!")')
 
 
 def test_chat_example(run, page_at, picture):
@@ -169,6 +175,73 @@ def test_vue_example(run, page_at, picture):
     page = page_at(program.url)
     page.page.click("text=dragon")
     picture(page, "example-vue.png", 'button:has-text("dragon: 1")')
+
+
+def test_quiz_example(run, page_at, picture):
+    program = run(path=example("quiz"))
+    teacher = page_at(program.url + "/teacher.html")
+    ada, bob = page_at(program.url), page_at(program.url)
+    ada.page.click('button:has-text("Red")')
+    bob.page.click('button:has-text("Blue")')
+    teacher.page.click('button:has-text("Next question")')
+    for page, answer, note in [(ada, "8", "Right! One point for red."), (bob, "6", "Not this time.")]:
+        page.page.locator('h2:has-text("Question 1")').wait_for(timeout=WAIT)
+        page.page.fill('input[name="text"]', answer)
+        page.page.click('button:has-text("Answer")')
+        page.page.locator(f'p:has-text("{note}")').wait_for(timeout=WAIT)
+    ada.page.wait_for_function("""() => [...document.querySelectorAll('tbody > tr[data-wszero-copy]')]
+        .some(row => row.cells[0].textContent === 'red' && row.cells[1].textContent === '1')""", timeout=WAIT)
+    scroll_to(ada, "body", "end")  # the whole scoreboard, below the page's top margin
+    picture(ada, "example-quiz.png", 'span[data-wszero-copy]:has-text("Seconds left")')
+
+
+def test_arena_example(run, page_at, picture):
+    program = run(path=example("arena"))
+    ada, bob = page_at(program.url), page_at(program.url)
+    for page, target in [(ada, (150, 100)), (bob, (420, 200))]:
+        steer_dot(page, your_number(page), target)
+    ada.page.wait_for_function("document.querySelectorAll('#board > .dot[data-wszero-copy]').length === 2",
+                               timeout=WAIT)
+    scroll_to(ada, "p[data-on=you]")  # the whole board
+    picture(ada, "example-arena.png", "#board > .dot[data-wszero-copy]")
+
+
+def steer_dot(page, number, target):
+    """Hold the arrow keys on the page until its dot is near `target` (x, y on the board), so it shows."""
+    for axis, (back, on) in enumerate([("ArrowLeft", "ArrowRight"), ("ArrowUp", "ArrowDown")]):
+        start = wait_for(lambda: dot(page, number), what="my dot")[axis]
+        if abs(start - target[axis]) <= 8:
+            continue
+        way = 1 if start < target[axis] else -1
+        page.page.keyboard.down(on if way == 1 else back)
+        wait_for(lambda: (dot(page, number)[axis] - target[axis]) * way >= -4, what=f"my dot to reach {target}")
+        page.page.keyboard.up(on if way == 1 else back)
+
+
+def test_snake_example(run, page_at, picture):
+    program = run(path=example("snake"))
+    ada, bob = page_at(program.url), page_at(program.url)
+    players = [(ada, your_name(ada), 2), (bob, your_name(bob), 1)]  # each page, its snake, the apples it eats
+    count_updates(ada, "[data-each=squares]")
+
+    def steer():
+        # Each snake goes a step towards its nearest apple, until it has eaten enough.
+        done = True
+        for page, name, apples_to_eat in players:
+            if f"{name}: {apples_to_eat}" in scores(ada):
+                continue
+            done = False
+            snake, apples = squares(ada, "squares", name), squares(ada, "apples")
+            if snake and apples:
+                apple = min(apples, key=lambda a: abs(a[0] - snake[0][0]) + abs(a[1] - snake[0][1]))
+                page.page.keyboard.press(KEYS[way_to(snake, apple)])
+        if not done:
+            wait_for_updates(ada, 1)
+        return done
+    wait_for(steer, what=lambda: f"the snakes to eat their apples; the scoreboard shows {scores(ada)}")
+    wait_for_updates(ada, 1)  # a new apple in place of the one just eaten
+    scroll_to(ada, "p[data-on=news]")  # the board and the arrow buttons
+    picture(ada, "example-snake.png", "ol[data-on=board] > li[data-wszero-copy]")
 
 
 # -- the documents and the pictures agree ----------------------------------------------------------

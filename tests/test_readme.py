@@ -1,4 +1,4 @@
-"""The README's Python examples run exactly as written.
+"""The README's Python examples run exactly as written, and the teachers' guide shows the real examples.
 
 A child copies a whole program from the README into game.py and presses Run,
 so every ```python block that calls run_server() is run that way here:
@@ -130,3 +130,46 @@ def test_the_quiz_test_in_the_readme_passes_for_the_quiz_example(monkeypatch):
     tests = [value for name, value in names.items() if name.startswith("test_")]
     assert len(tests) == 1
     tests[0]()
+
+
+# -- the teachers' guide ---------------------------------------------------------------------------
+
+GUIDE_PATH = os.path.join(ROOT, "docs", "teachers.md")
+
+
+def lesson_files():
+    """(lesson, folder, file name, code shown) for each file a lesson of the teachers' guide shows.
+
+    A lesson names its example (`examples/chat`) before its files, and shows
+    each file as a line "`chat.py`...:" followed by a code block.
+    """
+    with open(GUIDE_PATH, encoding="utf-8") as f:
+        guide = f.read()
+    shown = []
+    for lesson in re.split(r"^### ", guide, flags=re.M):
+        if not lesson.startswith("Lesson "):
+            continue
+        lesson = re.split(r"^## ", lesson, flags=re.M)[0]  # the last lesson ends where section 6 starts
+        title = lesson.split("\n", 1)[0]
+        folder = re.search(r"`examples/(\w+)`", lesson).group(1)
+        for name, code in re.findall(r"^`([\w.]+)`[^\n]*:\n\n```\w*\n(.*?)^```", lesson, re.S | re.M):
+            shown.append((title, folder, name, code))
+    return shown
+
+
+def test_the_guide_has_three_lessons_that_show_every_file_of_their_example():
+    lessons = {}
+    for title, folder, name, _ in lesson_files():
+        lessons.setdefault((title, folder), []).append(name)
+    assert sorted(lessons) == [
+        ("Lesson 1: a class chat", "chat"), ("Lesson 2: a team quiz", "quiz"), ("Lesson 3: an arena", "arena")]
+    for (title, folder), names in lessons.items():
+        assert sorted(names) == sorted(os.listdir(os.path.join(EXAMPLES, folder))), title
+
+
+@pytest.mark.parametrize("title, folder, name, code", [pytest.param(*shown, id=f"{shown[1]}/{shown[2]}")
+                                                       for shown in lesson_files()])
+def test_each_file_a_lesson_shows_is_the_examples_file(title, folder, name, code):
+    # Pupils type what the guide shows, and the teacher runs the example: they must be the same.
+    with open(os.path.join(EXAMPLES, folder, name), encoding="utf-8") as f:
+        assert code.strip() == f.read().strip(), f"{title}: {name} is not examples/{folder}/{name}"
