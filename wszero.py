@@ -571,6 +571,13 @@ class say:
                 "          --window      open the page in its own window\n"
                 "          --no-reload   don't run the program again when it is saved")
 
+    def usage_for_program(command):
+        return (f"Run this program:  {command}\n"
+                "Options:  --port N      use port N (normally 8000)\n"
+                "          --open        open the page in the web browser\n"
+                "          --window      open the page in its own window\n"
+                "          --no-reload   don't run the program again when it is saved")
+
     def game_usage(command):
         return (f"Run this game:  {command}\n"
                 "Options:  --port N      use port N (normally 8000)\n"
@@ -4664,9 +4671,12 @@ def run_server(port=DEFAULT_PORT, *, open=False, window=False, host=None, grace=
         _runner_settings.append(settings)
         return
     try:
-        options, _ = _parse_options(sys.argv[1:])
+        options, rest = _parse_options(sys.argv[1:])
     except WszeroError as problem:
         _exit_with(problem)
+    if rest[:1] in (["-h"], ["--help"]):
+        print_line(say.usage_for_program(f"python {os.path.basename(sys.argv[0])}"))
+        raise SystemExit(0)
     # An editor's Run button runs "python game.py": it gets live reload, as the runner does.
     options.setdefault("reload", True)
     folder, program = _main_folder()

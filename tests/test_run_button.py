@@ -210,3 +210,15 @@ def test_a_console_that_cannot_show_emoji_never_stops_the_game(run, encoding):
     assert "UnicodeEncodeError" not in program.stderr
     assert "Traceback" not in program.stderr
     assert program.stop() == 0
+
+
+def test_python_app_py_help_shows_the_options_instead_of_starting(run):
+    program = start(run, "python app.py", PING, args=["--help"], wait=False)
+    assert program.proc.wait(DEADLINE) == 0
+    program.stop()
+    assert program.stdout == (
+        "Run this program:  python app.py\n"
+        "Options:  --port N      use port N (normally 8000)\n"
+        "          --open        open the page in the web browser\n"
+        "          --window      open the page in its own window\n"
+        "          --no-reload   don't run the program again when it is saved\n")
