@@ -1001,8 +1001,8 @@ def test_handler_failure_in_the_terminal_ends_with_the_tip(tmp_path):
         "Traceback (most recent call last):\n"
         f'  File "{tmp_path / "chat.py"}", line 2, in guess\n'
         "    return number < 50\n"
-        "           ^^^^^^^^^^^\n"
-        "TypeError: '<' not supported between instances of 'str' and 'int'\n"
+        + ("           ^^^^^^^^^^^\n" if sys.version_info >= (3, 11) else "")  # 3.10 draws no carets
+        + "TypeError: '<' not supported between instances of 'str' and 'int'\n"
         + TEXT_IS_NOT_A_NUMBER)
 
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 import wszero
 from conftest import DEADLINE, ROOT
 from test_attributes import RECORDER, received
-from test_http import request
+from test_http import ANSWERS_EVERY_METHOD, request
 
 MS = DEADLINE * 1000
 STUB = b'<script src="/wszero.js"></script>'
@@ -68,6 +68,8 @@ def test_stub_is_added_over_http_with_the_right_length_for_get_and_head(run):
     for path in ("/", "/index.html"):
         got = request(app, path)
         assert (got.status, got.body) == (200, expected)
+        if not ANSWERS_EVERY_METHOD:
+            continue  # websockets 16 (Python 3.10) drops HEAD before wszero sees it: see test_http
         head = request(app, path, method="HEAD")
         assert (head.status, head.headers["Content-Length"], head.body) == (200, str(len(expected)), b"")
 
