@@ -1565,6 +1565,9 @@ class Game:
         self.running_on = None      # the thread running a plain handler right now
         self.job = None             # that handler's Job (or the reload's), for sleep() and the watchdog
         self.turns = 0              # jobs started so far: the watchdog sees when one takes too long
+        self.stepping = None        # the async handler's Job whose code runs on the loop right now
+        self.step_started = 0.0     # when that step started (time.monotonic)
+        self.loop_thread = threading.get_ident()  # Games are made on the loop thread
         self._spares = []           # gates of idle pool threads
         self.sleepers = 0           # handlers in time.sleep right now
         self.stop_waiting = False   # a stop that waits for the sleepers
@@ -1761,6 +1764,8 @@ class Game:
             coro = job.handler.func(job.client, **job.params)
             value = error = None
             while True:
+                self.stepping, self.step_started = job, time.monotonic()  # for the watchdog and Ctrl+C
+                self.turns += 1
                 try:
                     yielded = coro.send(value) if error is None else coro.throw(error)
                 except StopIteration as done:
@@ -1770,6 +1775,7 @@ class Game:
                 except Exception as exc:
                     self.failed(job, exc)
                     return
+                self.stepping = None
                 holding = False
                 baton.give()
                 try:
@@ -1779,6 +1785,7 @@ class Game:
                 await baton.take_on_loop()
                 holding = True
         finally:
+            self.stepping = None
             if not holding:
                 await self._take_baton_anyway()
             if coro is not None:
@@ -1840,7 +1847,7 @@ class Watchdog:
         seen, since, told = None, time.monotonic(), None
         while not self.stopping.wait(0.5):
             now = time.monotonic()
-            turn = (game.turns, game.running_on)
+            turn = (game.turns, game.running_on or (game.loop_thread if game.stepping else None))
             if turn != seen:
                 seen, since = turn, now
                 continue
@@ -1850,12 +1857,15 @@ class Watchdog:
                 print_line(say.stuck(what, where), error=True)
                 server = self.server
                 if server.clients:
-                    server.post(tuple(server.clients), error_message(say.everyone_waiting(what)).encode())
+                    server.post(tuple(server.clients), error_message(say.everyone_waiting(what)).encode(),
+                                wait=False)  # the watchdog must never wait for anyone
 
     def stuck_at(self):
         """What is running now ("the 'chat' handler"), and its line right now, in words."""
         game = self.game
         job, thread = game.job, game.running_on
+        if thread is None and game.stepping is not None:
+            job, thread = game.stepping, game.loop_thread
         frame = sys._current_frames().get(thread)
         where = None
         while frame is not None:
@@ -2274,7 +2284,7 @@ class Server:
         self.origins = Origins(settings.origins)  # which pages may connect: see check_origin()
 
     # -- sending -----------------------------------------------------------------------
-    def post(self, target, data):
+    def post(self, target, data, wait=True):
         """Any thread: queue data for one client or a tuple of clients.
 
         When too much waits to be written, a thread of the program's own waits
@@ -2284,7 +2294,7 @@ class Server:
         queues, and a page that falls too far behind is disconnected.
         """
         outbox = self.outbox
-        if len(outbox) >= MAX_WAITING_SENDS or self.congested:
+        if (len(outbox) >= MAX_WAITING_SENDS or self.congested) and wait:
             me = threading.get_ident()
             if me != self.loop_thread and me != self.game.running_on:
                 self.wait_for_room()
@@ -2526,6 +2536,8 @@ class Server:
                 self.loop.add_signal_handler(sig, self.stop_requested.set)
             except (NotImplementedError, RuntimeError, ValueError):
                 pass  # Windows, or not the main thread: Ctrl+C cancels us instead
+            else:  # the loop still hears the signal; this runs even while the loop itself is stuck
+                signal.signal(sig, self._interrupt_stuck_step)
         ws_server = self.ws_server = await self.open_port(serve)
         self.start_timers(self.registry)
         self.ready.set()
@@ -2587,6 +2599,17 @@ class Server:
                 print_line(say.port_taken(first, self.port))
             return ws_server
         raise WszeroError(say.no_free_port(first))
+
+    def _interrupt_stuck_step(self, signum, frame):
+        """Main thread, between two lines of whatever runs: Ctrl+C or SIGTERM.
+
+        The loop hears the signal and stops the server.  But an async handler
+        that never awaits holds the loop itself, so then it is stopped where it is.
+        """
+        game = self.game
+        if game is not None and game.stepping is not None and time.monotonic() - game.step_started > 1:
+            print_line(say.still_running(_turn_name(game.stepping)))
+            raise KeyboardInterrupt
 
     def start_timers(self, registry):
         """The timers a program started as it loaded start now."""

@@ -179,6 +179,35 @@ def test_ctrl_c_ends_a_program_whose_reload_waits_behind_a_stuck_handler(run, tm
     assert took < 2, f"Ctrl+C took {took:.1f} s"
 
 
+ASYNC_STUCK = """\
+from wszero import *
+
+@on('forever')
+async def forever(client):
+    while True:
+        pass
+
+run_server()
+"""
+
+
+def test_an_async_handler_that_never_awaits_is_named_and_ctrl_c_still_ends_within_two_seconds(run):
+    program = start(run, "python app.py", ASYNC_STUCK)
+    with program.client() as client:
+        client.send("forever")
+        program.wait_for_stderr("Everyone is waiting")
+        assert ("Everyone is waiting: the 'forever' handler has been running for 3 seconds, and it is now at "
+                "app.py, line 5: while True:\n" in program.stderr)
+        started = time.monotonic()
+        program.proc.send_signal(signal.SIGINT)
+        assert program.proc.wait(DEADLINE) == 0
+        took = time.monotonic() - started
+    program.stop()
+    assert took < 2, f"Ctrl+C took {took:.1f} s"
+    assert "The 'forever' handler was still running, so wszero stopped without waiting for it.\n" in program.stdout
+    assert program.stdout.endswith("Stopped. Bye!\n")
+
+
 # =============================================================================
 # Output that can't crash
 # =============================================================================
@@ -222,3 +251,29 @@ def test_python_app_py_help_shows_the_options_instead_of_starting(run):
         "          --open        open the page in the web browser\n"
         "          --window      open the page in its own window\n"
         "          --no-reload   don't run the program again when it is saved\n")
+
+
+def test_output_to_a_file_that_cannot_take_emoji_never_stops_the_game(tmp_path):
+    # As on Windows with output redirected to a file: the console's encoding can't show emoji.
+    import subprocess
+    import sys
+    from conftest import Client, environment
+    (tmp_path / "app.py").write_text(EMOJI, encoding="utf-8")
+    out = tmp_path / "out.txt"
+    with open(out, "wb") as sink:
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", "0"], cwd=tmp_path, stdin=subprocess.DEVNULL,
+                                stdout=sink, stderr=subprocess.STDOUT, env=environment(PYTHONIOENCODING="ascii"))
+        try:
+            port = wait_for(lambda: (lambda m: m and int(m.group(1)))(
+                __import__("re").search(rb"localhost:(\d+)", out.read_bytes())), what="the start-up screen")
+            for name in ("Zo\u00eb \U0001f600", "Bo"):
+                with Client(f"ws://127.0.0.1:{port}/ws") as page:
+                    page.send("party", name=name)
+                    assert page.recv_op("done") == {"op": "done"}
+            wait_for(lambda: b"Bo left." in out.read_bytes(), what="the second page's leaving line")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(DEADLINE) == 0
+    text = out.read_bytes()
+    assert b"Zo? ? left." in text
+    assert b"Traceback" not in text
