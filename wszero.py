@@ -1034,6 +1034,9 @@ def _change_key(client, key, down):
 BUILT_IN = {"wszero:page-error": Handler("wszero:page-error", _page_error),
             "wszero:keydown": keys_handler("keydown"),
             "wszero:keyup": keys_handler("keyup")}
+#: Key changes with no program handler to run: the network loop keeps client.keys itself,
+#: so a game that reads client.keys in its clock costs no turn per key press.
+KEYS_ONLY = {BUILT_IN["wszero:keydown"]: True, BUILT_IN["wszero:keyup"]: False}
 
 
 def encode(op, params, what="send()"):
@@ -2454,7 +2457,10 @@ class Server:
                     except MessageError as problem:
                         self.refuse(client, str(problem), problem.about, problem.reply_id)
                     else:
-                        self.queue(Job(client, handler, params, reply_id))
+                        if handler in KEYS_ONLY and reply_id is None:
+                            _change_key(client, params["key"], KEYS_ONLY[handler])
+                        else:
+                            self.queue(Job(client, handler, params, reply_id))
                 if session.paused:
                     await wire.paused()
         except _ConnectionClosed:
