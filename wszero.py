@@ -43,27 +43,29 @@ code runs only there), and any thread (a program's own threads too).
   Words a person reads  every sentence (say); print_line, the one
                         way wszero writes to the terminal            any thread
   Handlers              @on, the Registry, signature checks          pure
-  Messages              read_message, encode: text <-> a Job's parts pure
+  Messages              read_message, encode: text <-> a Job's parts;
+                        typed values; built-in ops (page errors, held
+                        keys and client.keys)                        pure
   Tracebacks            short_traceback: ends at the child's line    pure
-  Clients and groups    Client, broadcast                            any thread
+  Clients and groups    Client, broadcast, clients, members          any thread
     (room for a fan-out step here, so broadcast and groups could one day
      reach other processes)
   Sessions              Session: what a page gets (resume, missed
                         messages, when to read), decided without I/O loop thread
   Taking turns          Baton, Job, Game: handlers one at a time,
-                        time.sleep hands over, async handlers        holding the baton
+                        time.sleep hands over, async handlers;
+                        Watchdog, a thread that names a stuck turn   holding the baton
   The clock             Timer, every, after, Clock: timers whose
                         ticks take turns like handlers               loop thread; ticks holding the baton
   The network loop      Wire (the only use of websockets' internals),
-                        Server: connections, outbox and flush        loop thread
-    (room for held keys: a built-in op beside wszero:page-error, and client.keys)
+                        Server: connections, outbox and flush,
+                        limits                                       loop thread
   Live reload           LiveReload, Watcher                          loop thread
   TestClient            a program with pretend pages and pretend
                         time, for tests and grading                  the test's thread
-  HTTP                  serve_file, safe_path, answer_http, the
-                        playground                                   loop thread, pure where it can
-    (room for an origin check: a pure function beside safe_path)
-  Start-up              addresses, the QR code                       pure
+  HTTP                  serve_file, safe_path, check_origin and
+                        check_host, answer_http, the playground      loop thread, pure where it can
+  Start-up              addresses (choose_addresses), the QR code    pure
   The window            pywebview                                    main thread
   The browser half      wszero.js, embedded                          -
   The command line      run_server, start_server, main               main thread
