@@ -552,6 +552,9 @@ class say:
     def reloaded_files(names):
         return f"{names} changed. Open pages reload by themselves."
 
+    def reload_waits(program, what):
+        return f"{program} changed. wszero will run it again as soon as {what} has finished."
+
     def reload_failed(program):
         return (f"There's a mistake in {program}, so wszero keeps running the old version "
                 f"until you fix it and save again:")
@@ -2714,7 +2717,16 @@ class LiveReload:
         """
         game = self.server.game
         baton = game.baton
+        def still_waiting():  # it waits its turn, like a handler; if that takes a while, say why
+            job = game.job
+            if job is not None and job is not _RELOADING:
+                print_line(say.reload_waits(os.path.basename(self.path), _turn_name(job)))
+
+        waiting = threading.Timer(1, still_waiting)
+        waiting.daemon = True
+        waiting.start()
         baton.take()
+        waiting.cancel()
         game.running_on, game.job = threading.get_ident(), _RELOADING
         game.turns += 1
         try:
