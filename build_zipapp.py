@@ -6,6 +6,7 @@
     python build_zipapp.py pong.py    makes dist/pong.pyz from a program and the files in its folder
                                           python mygame.pyz [--port N] [--open] [--window]
     --out DIR                         puts the bundle in DIR instead of dist/
+    --out game.pyz                    writes the bundle as game.pyz
 
 Why: a child can hand their game to a friend as one file, and a classroom
 computer needs no pip install to run it.  Python runs a zip file whose
@@ -203,8 +204,12 @@ def build(path=None, out="dist", args=()):
             name = os.path.basename(os.path.abspath(path))  # "mygame/" and "." name the folder
         else:
             name = os.path.splitext(os.path.basename(path))[0]
-    os.makedirs(out, exist_ok=True)
-    target = os.path.join(out, name + ".pyz")
+    if out.endswith(".pyz"):  # "--out chat.pyz" names the file itself, not a folder to make
+        target = out
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    else:
+        os.makedirs(out, exist_ok=True)
+        target = os.path.join(out, name + ".pyz")
     with open(target, "wb") as bundle:
         bundle.write(b"#!/usr/bin/env python3\n")  # so "./mygame.pyz" runs too, where that works
         with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
@@ -218,7 +223,7 @@ def build(path=None, out="dist", args=()):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Build a one-file wszero program (a .pyz).")
     parser.add_argument("program", nargs="?", help="a program's folder or .py file (leave out for the runner)")
-    parser.add_argument("--out", default="dist", help="the folder to write the bundle in (normally dist)")
+    parser.add_argument("--out", default="dist", help="the folder to write the bundle in (normally dist), or the bundle's own name, like game.pyz")
     args = sys.argv[1:] if argv is None else argv
     options = parser.parse_args(args)
     try:

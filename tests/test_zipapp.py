@@ -251,6 +251,14 @@ def test_bundle_of_a_py_file_is_named_after_it_and_holds_its_folder(tmp_path):
         "program/index.html", "program/pictures/cat.png", "program/pong.py", "program/style.css"]
 
 
+def test_out_that_ends_in_pyz_names_the_bundle_itself_not_a_folder(tmp_path):
+    make_folder(tmp_path / "arcade", {"pong.py": GAME, **PAGES})
+    said = build("arcade/pong.py", "--out", "share/my game.pyz", cwd=tmp_path)
+    assert (tmp_path / "share" / "my game.pyz").is_file()
+    assert "program/pong.py" in names_in(tmp_path / "share" / "my game.pyz")
+    assert said.startswith("Built share/my game.pyz: ")
+
+
 def test_building_a_folder_with_no_program_says_why(tmp_path):
     (tmp_path / "empty").mkdir()
     done = subprocess.run([sys.executable, BUILD, "empty"], cwd=tmp_path, capture_output=True, text=True,
