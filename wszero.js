@@ -37,7 +37,8 @@
  *     sent if empty), checkboxes true or false; the rest is read like data- values.
  *     Then text boxes are emptied and the first focused, unless the box or form has
  *     data-keep. data-guess (box or form) reads typed text like data- values and
- *     leaves empty boxes out, as the playground does.
+ *     leaves empty boxes out, as the playground does; data-guess="text" on a box
+ *     leaves it out when empty, and sends what is typed as text ("true" too).
  *   <button data-op="move" data-dx="1" data-top-speed="2"> sends {op: "move", dx: 1,
  *     top_speed: 2} on click. Values matching /^-?(0|[1-9]\d*)(\.\d+)?$/ are numbers,
  *     "true" and "false" booleans, the rest text ("007" too). In a data-op form a
@@ -377,11 +378,11 @@
       if (!name || field.disabled || /^(file|fieldset|reset|button)$/.test(type)) return;
       if (type === "radio" && !field.checked) return;  // only the chosen one
       if (/^(submit|image)$/.test(type) && field !== submitter) return;  // only the pressed one
-      var guessing = marked(field, "data-guess");
+      var guessing = marked(field, "data-guess"), asText = field.getAttribute("data-guess") === "text";
       if (type === "checkbox") msg[name] = field.checked;
       else if (value === "" && (number || guessing)) return;  // left out, so a handler's default applies
       else if (number) msg[name] = Number(value);
-      else msg[name] = typedIn(field) && !guessing ? value : guess(value);
+      else msg[name] = typedIn(field) && (!guessing || asText) ? value : guess(value);
     });
     return msg;
   }

@@ -3408,16 +3408,21 @@ def playground_page(handlers, program):
         types = handler.types or {}
         boxes = "".join(
             f'<label>{e(name)} <input name="{e(name)}" autocomplete="off"'
-            f'{_playground_hint(types.get(name), name in handler.required)}></label> '
+            f'{_playground_hint(types.get(name), name in handler.required)}'
+            f'{TEXT_BOX if types.get(name) is TYPES[str] else ""}></label> '
             for name in handler.fillable)
         # wszero.js sends these forms (data-op); data-guess sends "3" as 3, and leaves empty boxes
         # out so that a handler's defaults apply; data-keep keeps what was typed, to send again.
+        # A box for text (name: str) sends what is typed as text, so "true" is no true/false.
         forms.append(f'<form data-op="{e(op)}" data-guess data-keep><b>{e(op)}</b> {boxes}<button>Send</button></form>')
     if not forms:
         forms.append(f"<p>{e(say.playground_empty(program))}</p>")
     return (PLAYGROUND_HTML.replace("$TITLE", e(say.playground_title(program)))
             .replace("$HELP", e(say.playground_help(program)))
             .replace("$FORMS", "\n".join(forms)))
+
+
+TEXT_BOX = ' data-guess="text"'
 
 
 def _playground_hint(typed, required):
@@ -4097,7 +4102,8 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
  *     sent if empty), checkboxes true or false; the rest is read like data- values.
  *     Then text boxes are emptied and the first focused, unless the box or form has
  *     data-keep. data-guess (box or form) reads typed text like data- values and
- *     leaves empty boxes out, as the playground does.
+ *     leaves empty boxes out, as the playground does; data-guess="text" on a box
+ *     leaves it out when empty, and sends what is typed as text ("true" too).
  *   <button data-op="move" data-dx="1" data-top-speed="2"> sends {op: "move", dx: 1,
  *     top_speed: 2} on click. Values matching /^-?(0|[1-9]\d*)(\.\d+)?$/ are numbers,
  *     "true" and "false" booleans, the rest text ("007" too). In a data-op form a
@@ -4437,11 +4443,11 @@ JS = r"""/* wszero.js: the browser half of wszero. No build step, no dependencie
       if (!name || field.disabled || /^(file|fieldset|reset|button)$/.test(type)) return;
       if (type === "radio" && !field.checked) return;  // only the chosen one
       if (/^(submit|image)$/.test(type) && field !== submitter) return;  // only the pressed one
-      var guessing = marked(field, "data-guess");
+      var guessing = marked(field, "data-guess"), asText = field.getAttribute("data-guess") === "text";
       if (type === "checkbox") msg[name] = field.checked;
       else if (value === "" && (number || guessing)) return;  // left out, so a handler's default applies
       else if (number) msg[name] = Number(value);
-      else msg[name] = typedIn(field) && !guessing ? value : guess(value);
+      else msg[name] = typedIn(field) && (!guessing || asText) ? value : guess(value);
     });
     return msg;
   }

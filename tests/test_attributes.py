@@ -541,3 +541,29 @@ def test_playground_form_sends_typed_values_and_leaves_empty_optional_boxes_out(
     assert received(app, 1) == [("move", {
         "dx": ("int", 3), "ready": ("bool", True), "name": ("str", "Ada"), "note": ("str", "none")})]
     expect(page.page.locator("form[data-op=move] [name=dx]")).to_have_value("3", timeout=MS)
+
+
+def test_playground_box_for_text_sends_true_as_text_and_an_empty_one_is_left_out(run, open_page):
+    # Without data-guess="text", "true" would go as true, which a `text: str` handler refuses.
+    app = run("""
+        from wszero import *
+
+
+        @on('note')
+        def note(client, text: str, flag=None, sign: str = 'none'):
+            values = dict(text=text, flag=flag, sign=sign)
+            print('RECEIVED', repr(('note', {k: (type(v).__name__, v) for k, v in values.items()})), flush=True)
+
+
+        run_server()
+    """)
+    page = open_page(app.url)
+    for text, flag in (("true", "true"), ("42", "42")):
+        page.page.fill("form[data-op=note] [name=text]", text)
+        page.page.fill("form[data-op=note] [name=flag]", flag)
+        page.page.click("form[data-op=note] button")
+        received(app, 1)  # in order: the boxes keep what was typed
+    assert received(app, 2) == [
+        ("note", {"text": ("str", "true"), "flag": ("bool", True), "sign": ("str", "none")}),
+        ("note", {"text": ("str", "42"), "flag": ("int", 42), "sign": ("str", "none")})]
+    expect(page.page.locator("#log .error")).to_have_count(0)
