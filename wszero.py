@@ -91,6 +91,7 @@ import mimetypes
 import os
 import re
 import secrets
+import selectors
 import signal
 import socket
 import sys
@@ -2842,7 +2843,8 @@ class TestClient:
 
     A handler's mistake is raised in the test as itself; a message the server
     would refuse raises MessageError with the sentence the page would get.
-    time.sleep in a handler or a timer makes pretend time pass, at once.
+    time.sleep in a handler or a timer makes pretend time pass, at once, and
+    so does await asyncio.sleep in an async handler (see _PretendLoop).
     """
 
     __test__ = False  # for pytest: this is a tool, not a test
@@ -2923,7 +2925,7 @@ class TestClient:
         try:
             result = handler.func(client, **values)
             if handler.is_async:
-                loop = asyncio.new_event_loop()
+                loop = _PretendLoop(self)
                 try:
                     result = loop.run_until_complete(result)
                 finally:
@@ -2979,6 +2981,36 @@ class TestClient:
     def _schedule(self, timer, when):
         self._order += 1
         heapq.heappush(self._due, (when, self._order, timer))
+
+
+class _PretendLoop(asyncio.SelectorEventLoop):
+    """TestClient's loop for an async handler: ``await asyncio.sleep`` is pretend, as time.sleep is.
+
+    Its clock is the TestClient's.  When the loop would wait for its next
+    timer, the time until then passes at once (and wszero's timers due
+    meanwhile run, in order), so nothing waits in real time.
+    """
+
+    def __init__(self, game):
+        super().__init__(_PretendSelector(game))
+        self._game = game
+
+    def time(self):
+        return self._game.now
+
+
+class _PretendSelector(selectors.DefaultSelector):
+    def __init__(self, game):
+        super().__init__()
+        self._game = game
+
+    def select(self, timeout=None):
+        ready = super().select(0)
+        if ready or timeout is None:  # None: nothing is due, and only real I/O could come
+            return ready or super().select(timeout)
+        if timeout > 0:
+            self._game.advance(timeout)
+        return []
 
 
 class TestPage:

@@ -217,6 +217,39 @@ def test_from_time_import_sleep_is_pretend_too(tmp_path):
     assert time.monotonic() - started < 1
 
 
+def test_await_asyncio_sleep_in_an_async_handler_is_pretend_and_timers_run_meanwhile(tmp_path):
+    path = write(tmp_path, """\
+        import asyncio
+        from wszero import *
+
+        ticks = 0
+
+        @every(1)
+        def tick():
+            global ticks
+            ticks = ticks + 1
+
+        @on('countdown')
+        async def countdown(client, n: int):
+            for left in range(n, 0, -1):
+                client.send('count', n=left, ticks=ticks)
+                await asyncio.sleep(60)
+            await asyncio.wait_for(asyncio.sleep(5), timeout=600)  # a timeout that never comes
+            client.send('count', n='Go!', ticks=ticks)
+            return asyncio.get_running_loop().time()
+
+        run_server()
+    """)
+    started = time.monotonic()
+    with TestClient(path) as play:
+        ada = play.connect()
+        assert ada.send("countdown", n=3) == 185  # pretend seconds since the program started
+        assert [(msg["n"], msg["ticks"]) for msg in ada.received] == [(3, 0), (2, 60), (1, 120), ("Go!", 185)]
+        play.advance(2)
+        assert ada.send("countdown", n=0) == 192  # pretend time goes on from where it was
+    assert time.monotonic() - started < 2  # three minutes of pretend time, and no real waiting
+
+
 def test_after_started_by_a_handler_runs_once_when_its_time_comes(tmp_path):
     path = write(tmp_path, """\
         from wszero import *
