@@ -17,7 +17,8 @@ import pytest
 from PIL import Image
 
 from conftest import DEADLINE, EXAMPLES, ROOT, Page, wait_for
-from test_games import KEYS, count_updates, dot, scores, squares, wait_for_updates, way_to, your_name, your_number
+from test_games import (KEYS, count_updates, dot, points, scores, squares, wait_for_updates, way_to, your_name,
+                        your_number)
 from test_tutorial import code_after
 
 PICTURES = os.path.join(ROOT, "docs", "pictures")
@@ -225,10 +226,11 @@ def test_snake_example(run, page_at, picture):
     count_updates(ada, "[data-each=squares]")
 
     def steer():
-        # Each snake goes a step towards its nearest apple, until it has eaten enough.
+        # Each snake goes a step towards its nearest apple, until it has eaten enough (or more:
+        # a new apple may land in front of it, or a snake left alone may run into one).
         done = True
         for page, name, apples_to_eat in players:
-            if f"{name}: {apples_to_eat}" in scores(ada):
+            if points(ada, name) >= apples_to_eat:
                 continue
             done = False
             snake, apples = squares(ada, "squares", name), squares(ada, "apples")
