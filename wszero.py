@@ -2925,11 +2925,7 @@ class TestClient:
         try:
             result = handler.func(client, **values)
             if handler.is_async:
-                loop = _PretendLoop(self)
-                try:
-                    result = loop.run_until_complete(result)
-                finally:
-                    loop.close()
+                result = _PretendLoop.finish(self, result)
             return result
         finally:
             self.running_on, _server, _game = previous
@@ -2997,6 +2993,23 @@ class _PretendLoop(asyncio.SelectorEventLoop):
 
     def time(self):
         return self._game.now
+
+    @classmethod
+    def finish(cls, game, coroutine):
+        """Run an async handler's coroutine to its end, and return its result.
+
+        The test itself may be running in a loop of its own (a notebook's, or
+        a pytest plugin's, like Playwright's); that one waits for this call
+        anyway, so it is set aside meanwhile, and then put back.
+        """
+        outer = asyncio._get_running_loop()
+        asyncio._set_running_loop(None)
+        loop = cls(game)
+        try:
+            return loop.run_until_complete(coroutine)
+        finally:
+            loop.close()
+            asyncio._set_running_loop(outer)
 
 
 class _PretendSelector(selectors.DefaultSelector):

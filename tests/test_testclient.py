@@ -4,6 +4,7 @@ These tests are what a teacher's grading file looks like: a program file in
 a folder, TestClient, and plain asserts.  No network, no threads, no waiting.
 """
 
+import asyncio
 import socket
 import textwrap
 import time
@@ -11,6 +12,7 @@ import time
 import pytest
 
 import wszero
+from conftest import in_a_thread
 from wszero import MessageError, TestClient
 
 
@@ -248,6 +250,30 @@ def test_await_asyncio_sleep_in_an_async_handler_is_pretend_and_timers_run_meanw
         play.advance(2)
         assert ada.send("countdown", n=0) == 192  # pretend time goes on from where it was
     assert time.monotonic() - started < 2  # three minutes of pretend time, and no real waiting
+
+
+def test_an_async_handler_runs_when_the_test_itself_runs_in_a_loop(tmp_path):
+    # As in a notebook, or under a pytest plugin that keeps a loop running (Playwright's).
+    path = write(tmp_path, """\
+        import asyncio
+        from wszero import *
+
+        @on('later')
+        async def later(client):
+            await asyncio.sleep(1)
+            return 'done'
+
+        run_server()
+    """)
+
+    async def a_test_in_a_loop():
+        outer = asyncio.get_running_loop()
+        with TestClient(path) as play:
+            answer = play.connect().send("later")
+        return answer, asyncio.get_running_loop() is outer
+
+    # In a thread of its own: under the full suite, Playwright keeps a loop running in this one.
+    assert in_a_thread(a_test_in_a_loop()) == ("done", True)  # and the test's own loop is back
 
 
 def test_after_started_by_a_handler_runs_once_when_its_time_comes(tmp_path):
