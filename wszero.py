@@ -3458,7 +3458,7 @@ def playground_page(handlers, program):
             for name in handler.fillable)
         # wszero.js sends these forms (data-op); data-guess sends "3" as 3, and leaves empty boxes
         # out so that a handler's defaults apply; data-keep keeps what was typed, to send again.
-        # A box for text (name: str) sends what is typed as text, so "true" is no true/false.
+        # A box for text (name: str) sends what is typed as text, so a typed "true" stays text.
         forms.append(f'<form data-op="{e(op)}" data-guess data-keep><b>{e(op)}</b> {boxes}<button>Send</button></form>')
     if not forms:
         forms.append(f"<p>{e(say.playground_empty(program))}</p>")
