@@ -6,6 +6,7 @@ browser tests, Debian's Chromium driven by Playwright.  Nothing here sleeps to
 synchronise: helpers wait for a condition, with a generous deadline.
 """
 
+import ast
 import asyncio
 import json
 import os
@@ -41,6 +42,18 @@ def wait_for(condition, timeout=DEADLINE, what="the condition"):
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout}s for {what() if callable(what) else what}")
         time.sleep(0.01)
+
+
+def recorded(app, count):
+    """The first `count` lines a test program printed as ``RECEIVED <a Python literal>``, read back.
+
+    The browser tests' programs print what their handlers got that way, so a
+    test can compare it with what the page should have sent.
+    """
+    def lines():
+        found = [line[len("RECEIVED "):] for line in app.stdout.splitlines() if line.startswith("RECEIVED ")]
+        return found if len(found) >= count else None
+    return [ast.literal_eval(line) for line in wait_for(lines, what=f"{count} messages in the terminal")]
 
 
 def in_a_thread(coroutine):

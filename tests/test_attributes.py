@@ -9,7 +9,6 @@ before it.  RECORDER's "mirror" op sends a message back to the page, for the
 data-on tests.  Nothing sleeps a fixed time.
 """
 
-import ast
 import importlib.util
 import os
 import re
@@ -17,7 +16,7 @@ import textwrap
 
 from playwright.sync_api import expect
 
-from conftest import DEADLINE, EXAMPLES, ROOT, wait_for
+from conftest import DEADLINE, EXAMPLES, ROOT, recorded
 
 MS = DEADLINE * 1000  # Playwright counts in milliseconds
 CHAT = os.path.join(EXAMPLES, "chat")
@@ -59,10 +58,7 @@ def start(run, open_page, body):
 
 def received(app, count):
     """The first `count` messages the program got, each as (op, {name: (type name, value)})."""
-    def lines():
-        found = [line[len("RECEIVED "):] for line in app.stdout.splitlines() if line.startswith("RECEIVED ")]
-        return found if len(found) >= count else None
-    return [ast.literal_eval(line) for line in wait_for(lines, what=f"{count} messages in the terminal")]
+    return recorded(app, count)
 
 
 def marker(page):

@@ -8,13 +8,12 @@ a test that ends with a "marker" message knows that nothing else was sent
 before it, since one page's messages arrive in order.
 """
 
-import ast
 import textwrap
 
 from playwright.sync_api import expect
 
 import wszero
-from conftest import DEADLINE, wait_for
+from conftest import DEADLINE, recorded
 
 MS = DEADLINE * 1000
 
@@ -47,10 +46,7 @@ def start(run, open_page, body):
 
 def received(app, count):
     """The first `count` messages the handlers got, as (op, values, client.keys)."""
-    def lines():
-        found = [line[len("RECEIVED "):] for line in app.stdout.splitlines() if line.startswith("RECEIVED ")]
-        return found if len(found) >= count else None
-    return [ast.literal_eval(line) for line in wait_for(lines, what=f"{count} messages in the terminal")]
+    return recorded(app, count)
 
 
 def received_exactly(app, page, expected):
